@@ -1,0 +1,101 @@
+using System.Buffers;
+
+namespace ModelMerge.Compute;
+
+/// <summary>Visits one chunk's values (grid chunk index, values) with a per-thread state.</summary>
+public delegate void ChunkVisitor<in TState>(TState state, long chunk, ReadOnlySpan<float> values);
+
+/// <summary>A float64 partial sum over one chunk starting at element <c>start</c>.</summary>
+public delegate double ChunkSum(long start, ReadOnlySpan<float> values);
+
+/// <summary>Runs work over the chunks of a tensor on all allowed cores.</summary>
+public sealed class ChunkRunner
+{
+    public ChunkRunner(int maxDegreeOfParallelism, CancellationToken cancellation = default)
+    {
+        MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
+        Cancellation = cancellation;
+    }
+
+    public static ChunkRunner Default { get; } = new(Environment.ProcessorCount);
+
+    public int MaxDegreeOfParallelism { get; }
+
+    public CancellationToken Cancellation { get; }
+
+    private ParallelOptions Options => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism, CancellationToken = Cancellation };
+
+    /// <summary>Calls <paramref name="body"/>(chunk index, start, count) for chunks [first, first + count).</summary>
+    public void ForEachChunk(long length, long firstChunk, long chunkCount, Action<long, long, int> body)
+    {
+        if (chunkCount <= 0) return;
+        if (chunkCount == 1 || MaxDegreeOfParallelism == 1)
+        {
+            for (long c = firstChunk; c < firstChunk + chunkCount; c++)
+            {
+                Cancellation.ThrowIfCancellationRequested();
+                var (start, count) = ChunkGrid.Chunk(length, c);
+                body(c, start, count);
+            }
+            return;
+        }
+        Parallel.For(firstChunk, firstChunk + chunkCount, Options, c =>
+        {
+            var (start, count) = ChunkGrid.Chunk(length, c);
+            body(c, start, count);
+        });
+    }
+
+    public void ForEachChunk(long length, Action<long, long, int> body) =>
+        ForEachChunk(length, 0, ChunkGrid.ChunkCount(length), body);
+
+    /// <summary>
+    /// Reads every chunk of <paramref name="source"/> and hands it to <paramref name="visit"/>
+    /// with a per-thread state created by <paramref name="init"/> and merged by <paramref name="merge"/>
+    /// (merge runs under a lock, once per worker).
+    /// </summary>
+    public TState Reduce<TState>(IChunkSource source, Func<TState> init, ChunkVisitor<TState> visit, Action<TState, TState> merge)
+        where TState : class
+    {
+        var total = init();
+        var gate = new object();
+        long chunks = ChunkGrid.ChunkCount(source.Length);
+        Parallel.For(0L, chunks, Options,
+            () => (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
+            (c, _, local) =>
+            {
+                var (start, count) = ChunkGrid.Chunk(source.Length, c);
+                var span = local.Buffer.AsSpan(0, count);
+                source.Read(start, span);
+                visit(local.State, c, span);
+                return local;
+            },
+            local =>
+            {
+                ArrayPool<float>.Shared.Return(local.Buffer);
+                lock (gate) merge(total, local.State);
+            });
+        return total;
+    }
+
+    /// <summary>
+    /// A float64 sum over the tensor, accumulated per grid chunk and then added in chunk order:
+    /// the same bits whatever the thread count.
+    /// </summary>
+    public double[] SumPerChunk(IChunkSource source, ChunkSum chunkSum)
+    {
+        var partial = new double[ChunkGrid.ChunkCount(source.Length)];
+        ForEachChunk(source.Length, (c, start, count) =>
+        {
+            var buffer = ArrayPool<float>.Shared.Rent(count);
+            try
+            {
+                var span = buffer.AsSpan(0, count);
+                source.Read(start, span);
+                partial[c] = chunkSum(start, span);
+            }
+            finally { ArrayPool<float>.Shared.Return(buffer); }
+        });
+        return partial;
+    }
+}

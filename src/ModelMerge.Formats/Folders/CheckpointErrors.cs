@@ -1,0 +1,13 @@
+namespace ModelMerge.Formats.Folders;
+
+/// <summary>Stable error ids for checkpoint folders and shard indexes.</summary>
+public static class CheckpointErrors
+{
+    public const string NotFound = "CheckpointNotFound";
+    public const string NoWeights = "CheckpointNoWeights";
+    public const string IndexInvalid = "ShardIndexInvalid";
+    public const string ShardOutsideFolder = "ShardPathOutsideFolder";
+    public const string ShardMissing = "ShardMissing";
+    public const string IndexMismatch = "ShardIndexMismatch";
+    public const string DuplicateTensor = "CheckpointDuplicateTensor";
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ModelMerge.Formats.Folders;
+
+/// <summary>
+/// The non-weight files of a Hugging Face folder that travel with merged weights: the model
+/// config, the generation config and the tokenizer. config.json is rewritten with the output
+/// dtype; the rest are copied byte for byte.
+/// </summary>
+public static class CompanionFiles
+{
+    public static readonly IReadOnlyList<string> Copied =
+    [
+        "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+        "special_tokens_map.json", "added_tokens.json", "merges.txt", "vocab.json",
+        "chat_template.jinja", "chat_template.json", "preprocessor_config.json",
+    ];
+
+    /// <summary>Copies the companions found in <paramref name="donorFolder"/>; returns the names copied.</summary>
+    public static IReadOnlyList<string> CopyInto(string donorFolder, string destination, DType? outputDType)
+    {
+        var copied = new List<string>();
+        string config = Path.Combine(donorFolder, "config.json");
+        if (File.Exists(config))
+        {
+            WriteConfig(config, Path.Combine(destination, "config.json"), outputDType);
+            copied.Add("config.json");
+        }
+        foreach (var name in Copied)
+        {
+            string source = Path.Combine(donorFolder, name);
+            if (!File.Exists(source)) continue;
+            File.Copy(source, Path.Combine(destination, name));
+            copied.Add(name);
+        }
+        return copied;
+    }
+
+    private static void WriteConfig(string source, string destination, DType? outputDType)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(source));
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointFormatException("ConfigInvalid", source, $"config.json is not valid JSON ({ex.Message}).", inner: ex);
+        }
+        if (root is not JsonObject config)
+            throw new CheckpointFormatException("ConfigInvalid", source, "config.json must be a JSON object.");
+        if (outputDType is DType dtype) config["torch_dtype"] = dtype.ToTorchName();
+        File.WriteAllText(destination, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+}

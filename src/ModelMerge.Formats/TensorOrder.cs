@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace ModelMerge.Formats;
+
+/// <summary>
+/// The order tensors are written in: what comes before the repeated blocks (embeddings), then
+/// each block by its numeric index (so layer 10 follows layer 9, not layer 1), then the rest
+/// (final norm, lm_head). Deterministic output files depend on it.
+/// </summary>
+public static partial class TensorOrder
+{
+    [GeneratedRegex(@"\.(?:layers|h|blocks|layer)\.(\d+)\.")]
+    private static partial Regex LayerPattern();
+
+    /// <summary>The repeated-block index in a tensor name, or null for tensors outside the blocks.</summary>
+    public static int? LayerIndex(string name)
+    {
+        var match = LayerPattern().Match(name);
+        return match.Success && int.TryParse(match.Groups[1].ValueSpan, out int layer) ? layer : null;
+    }
+
+    public static int Compare(string a, string b)
+    {
+        var ka = Key(a);
+        var kb = Key(b);
+        int c = ka.Section.CompareTo(kb.Section);
+        if (c != 0) return c;
+        c = ka.Layer.CompareTo(kb.Layer);
+        return c != 0 ? c : string.CompareOrdinal(a, b);
+    }
+
+    private static (int Section, int Layer) Key(string name)
+    {
+        if (LayerIndex(name) is int layer) return (1, layer);
+        bool isPre = name.Contains("embed", StringComparison.Ordinal) || name.Contains("wte", StringComparison.Ordinal)
+            || name.Contains("wpe", StringComparison.Ordinal);
+        return (isPre ? 0 : 2, 0);
+    }
+}

@@ -1,0 +1,31 @@
+namespace ModelMerge.Methods;
+
+/// <summary>Which sparsifier a task-arithmetic-family method applies to each task vector.</summary>
+public enum Sparsifier
+{
+    None,
+    Magnitude,
+    Random,
+}
+
+/// <summary>
+/// One recipe method of the task-arithmetic family (merge-semantics §2 and §4): the same
+/// algorithm configured by a sparsifier, sign consensus or not, and the defaults of normalize
+/// and rescale. These defaults are mergekit's, so a recipe means the same thing here.
+/// </summary>
+public sealed record TaskArithmeticMethod(
+    string Name, string DisplayName, string Reference, Sparsifier Sparsifier, bool SignConsensus, bool NormalizeDefault, bool RescaleDefault)
+{
+    public const double DefaultDensity = 1.0;
+    public const double DefaultLambda = 1.0;
+
+    public static readonly TaskArithmeticMethod TaskArithmetic = new("task_arithmetic", "Task Arithmetic", "https://arxiv.org/abs/2212.04089", Sparsifier.None, false, false, false);
+    public static readonly TaskArithmeticMethod Ties = new("ties", "TIES", "https://arxiv.org/abs/2306.01708", Sparsifier.Magnitude, true, true, false);
+    public static readonly TaskArithmeticMethod DareLinear = new("dare_linear", "Linear DARE", "https://arxiv.org/abs/2311.03099", Sparsifier.Random, false, false, true);
+    public static readonly TaskArithmeticMethod DareTies = new("dare_ties", "DARE TIES", "https://arxiv.org/abs/2311.03099", Sparsifier.Random, true, false, true);
+
+    public static IReadOnlyList<TaskArithmeticMethod> All { get; } = [TaskArithmetic, Ties, DareLinear, DareTies];
+
+    public static TaskArithmeticMethod? Find(string name) =>
+        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ModelMerge.Compute;
+using ModelMerge.Formats;
+using ModelMerge.Formats.Folders;
+using ModelMerge.Formats.Numerics;
+using ModelMerge.Formats.Safetensors;
+using ModelMerge.Plans.Graph;
+using ModelMerge.Plans.Handles;
+
+namespace ModelMerge.Plans.Export;
+
+/// <summary>
+/// Executes a checkpoint plan tensor by tensor into a Hugging Face folder. Values are
+/// computed a block at a time on all cores while a writer thread appends the previous
+/// blocks to the shard files, so memory holds a few blocks, never a model. The folder is
+/// built beside the target and moved into place only when complete.
+/// </summary>
+public static class CheckpointExporter
+{
+    /// <summary>Elements per block handed to the writer: 16 MB of float32 output at most.</summary>
+    private const int BlockElements = 64 * ChunkGrid.ChunkElements;
+    private const int BlocksInFlight = 3;
+
+    public static string ProducerVersion { get; } = "ModelMerge " + (typeof(CheckpointExporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+    public static IReadOnlyList<OutputTensor> OutputTensors(CheckpointHandle checkpoint, DType? dtype) =>
+        checkpoint.Tensors.Select(t => new OutputTensor(t.Name, t.IsMergeable && dtype is DType d ? d : t.DType, t.Shape)).ToList();
+
+    public static ExportResult Export(CheckpointHandle checkpoint, string target, ExportOptions options,
+        Action<ExportProgress>? progress = null, Action<string>? verbose = null, CancellationToken cancellation = default)
+    {
+        verbose ??= _ => { };
+        var clock = Stopwatch.StartNew();
+        string full = OutputTarget.Validate(checkpoint, target, options.Force);
+        var outputs = OutputTensors(checkpoint, options.DType);
+        var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
+        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), verbose);
+        verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
+
+        using var staging = StagingFolder.Create(full);
+        var metadata = new Dictionary<string, string>(checkpoint.Donor.Metadata, StringComparer.Ordinal) { ["format"] = "pt" };
+        using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
+        {
+            using var blocks = new BlockWriter(writer, cancellation);
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                var output = outputs[i];
+                progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
+                WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context);
+            }
+            blocks.Finish();
+            writer.Complete();
+        }
+        if (checkpoint.Donor.Folder is string donor)
+        {
+            var copied = CompanionFiles.CopyInto(donor, staging.Path, options.DType);
+            if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
+        }
+        staging.Commit(options.Force);
+        progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
+        verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");
+        return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);
+    }
+
+    private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context)
+    {
+        blocks.BeginTensor(output.Name);
+        if (plan.StoredSource is TensorInfo stored && stored.DType == output.DType)
+        {
+            CopyStored(stored, blocks);
+            return;
+        }
+        if (!output.DType.IsMergeable())
+            throw new InvalidOperationException($"tensor '{output.Name}' of type {output.DType} must be copied unchanged, but its plan computes it.");
+
+        using var prepared = plan.Prepare(output.Name, context);
+        long length = prepared.Length;
+        int size = output.DType.SizeOf();
+        for (long blockStart = 0; blockStart < length; blockStart += BlockElements)
+        {
+            int blockLength = (int)Math.Min(BlockElements, length - blockStart);
+            var bytes = ArrayPool<byte>.Shared.Rent(blockLength * size);
+            try
+            {
+                long firstChunk = blockStart / ChunkGrid.ChunkElements;
+                context.Runner.ForEachChunk(length, firstChunk, ChunkGrid.ChunkCount(blockLength), (_, start, count) =>
+                {
+                    var values = ArrayPool<float>.Shared.Rent(count);
+                    try
+                    {
+                        prepared.Read(start, values.AsSpan(0, count));
+                        ElementConversion.FromSingle(output.DType, values.AsSpan(0, count), bytes.AsSpan((int)(start - blockStart) * size, count * size));
+                    }
+                    finally { ArrayPool<float>.Shared.Return(values); }
+                });
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+                throw;
+            }
+            blocks.Enqueue(bytes, blockLength * size);
+        }
+    }
+
+    private static void CopyStored(TensorInfo stored, BlockWriter blocks)
+    {
+        using var mapped = MappedTensor.Open(stored);
+        const int blockBytes = 16 << 20;
+        for (long offset = 0; offset < stored.ByteLength; offset += blockBytes)
+        {
+            int length = (int)Math.Min(blockBytes, stored.ByteLength - offset);
+            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            mapped.Bytes(offset, length).CopyTo(bytes);
+            blocks.Enqueue(bytes, length);
+        }
+    }
+
+    /// <summary>Hands blocks to one writer thread; a failure on either side stops the other.</summary>
+    private sealed class BlockWriter : IDisposable
+    {
+        private readonly CheckpointWriter _writer;
+        private readonly BlockingCollection<(string? Tensor, byte[]? Bytes, int Length)> _queue = new(BlocksInFlight);
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _task;
+        private long _bytesWritten;
+
+        public BlockWriter(CheckpointWriter writer, CancellationToken cancellation)
+        {
+            _writer = writer;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            _task = Task.Factory.StartNew(Drain, TaskCreationOptions.LongRunning);
+        }
+
+        public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+        public void BeginTensor(string name) => Add((name, null, 0));
+
+        public void Enqueue(byte[] bytes, int length) => Add((null, bytes, length));
+
+        private void Add((string?, byte[]?, int) item)
+        {
+            try
+            {
+                _queue.Add(item, _stop.Token);
+            }
+            catch (OperationCanceledException) when (_task.IsFaulted)
+            {
+                if (item.Item2 is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
+                _task.GetAwaiter().GetResult();
+            }
+            catch
+            {
+                if (item.Item2 is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
+                throw;
+            }
+        }
+
+        /// <summary>Waits until every queued block is on disk; rethrows the writer's failure.</summary>
+        public void Finish()
+        {
+            _queue.CompleteAdding();
+            _task.GetAwaiter().GetResult();
+        }
+
+        private void Drain()
+        {
+            try
+            {
+                foreach (var (tensor, bytes, length) in _queue.GetConsumingEnumerable(_stop.Token))
+                {
+                    if (tensor is not null)
+                    {
+                        _writer.BeginTensor(tensor);
+                        continue;
+                    }
+                    try { _writer.Write(bytes.AsSpan(0, length)); }
+                    finally { ArrayPool<byte>.Shared.Return(bytes!); }
+                    Interlocked.Add(ref _bytesWritten, length);
+                }
+            }
+            catch
+            {
+                _stop.Cancel();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+            _stop.Cancel();
+            try { _task.Wait(); } catch (AggregateException) { /* already reported through Finish or the producer's own failure */ }
+            while (_queue.TryTake(out var item))
+                if (item.Bytes is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
+            _queue.Dispose();
+            _stop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using ModelMerge.Formats;
+using ModelMerge.Formats.Safetensors;
+
+namespace ModelMerge.Plans.Export;
+
+public sealed record ExportOptions
+{
+    /// <summary>Type of every floating-point output tensor; null keeps each tensor's base type.</summary>
+    public DType? DType { get; init; }
+
+    public long MaxShardBytes { get; init; } = ShardPlan.DefaultMaxShardBytes;
+
+    /// <summary>Replace an existing output folder.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Cores to compute on; 0 = all.</summary>
+    public int ThrottleLimit { get; init; }
+}
+
+/// <summary>Where an export stands, reported between blocks (on the caller's thread).</summary>
+public sealed record ExportProgress(string Tensor, int TensorIndex, int TensorCount, long BytesDone, long TotalBytes);
+
+/// <summary>What an export wrote.</summary>
+public sealed record ExportResult(string Path, int TensorCount, int ShardCount, long BytesWritten, TimeSpan Elapsed);

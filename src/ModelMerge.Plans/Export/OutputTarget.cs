@@ -1,0 +1,30 @@
+using ModelMerge.Plans.Handles;
+
+namespace ModelMerge.Plans.Export;
+
+/// <summary>Checks an export's target before anything is written.</summary>
+public static class OutputTarget
+{
+    public const string OutputExists = "OutputExists";
+    public const string OutputIsInput = "OutputIsInput";
+
+    /// <summary>The full target path; throws when it would overwrite or sit inside an input, or exists without force.</summary>
+    public static string Validate(CheckpointHandle checkpoint, string target, bool force)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
+        foreach (var input in checkpoint.InputPaths)
+        {
+            string inputFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
+            if (Same(full, inputFull) || Inside(full, inputFull) || Inside(inputFull, full))
+                throw new PlanException(OutputIsInput,
+                    $"the output '{full}' overlaps the input '{inputFull}'; inputs are never modified, so choose another folder.", full);
+        }
+        if (!force && (Directory.Exists(full) || File.Exists(full)))
+            throw new PlanException(OutputExists, $"'{full}' already exists; use -Force to replace it.", full);
+        return full;
+    }
+
+    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);
+
+    private static bool Inside(string path, string folder) => path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+}

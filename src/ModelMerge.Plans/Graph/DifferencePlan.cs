@@ -1,0 +1,51 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using ModelMerge.Formats;
+
+namespace ModelMerge.Plans.Graph;
+
+/// <summary>A task vector's tensor: τ = θ_fine-tuned − θ_base, in float32.</summary>
+public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor) : ITensorPlan
+{
+    public long Length => baseTensor.Length;
+
+    public TensorInfo? StoredSource => null;
+
+    public PreparedTensor Prepare(string tensorName, PlanContext context)
+    {
+        var minuend = fineTuned.Prepare(tensorName, context);
+        try
+        {
+            return new Prepared(minuend, baseTensor.Prepare(tensorName, context));
+        }
+        catch
+        {
+            minuend.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Prepared(PreparedTensor minuend, PreparedTensor subtrahend) : PreparedTensor
+    {
+        public override long Length => subtrahend.Length;
+
+        public override void Read(long start, Span<float> destination)
+        {
+            minuend.Read(start, destination);
+            var scratch = ArrayPool<float>.Shared.Rent(destination.Length);
+            try
+            {
+                var baseValues = scratch.AsSpan(0, destination.Length);
+                subtrahend.Read(start, baseValues);
+                TensorPrimitives.Subtract(destination, baseValues, destination);
+            }
+            finally { ArrayPool<float>.Shared.Return(scratch); }
+        }
+
+        public override void Dispose()
+        {
+            minuend.Dispose();
+            subtrahend.Dispose();
+        }
+    }
+}

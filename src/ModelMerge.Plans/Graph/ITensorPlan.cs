@@ -1,0 +1,34 @@
+using ModelMerge.Compute;
+using ModelMerge.Formats;
+
+namespace ModelMerge.Plans.Graph;
+
+/// <summary>
+/// How to compute one tensor. Plans are immutable and cheap; <see cref="Prepare"/> maps the
+/// inputs and runs any whole-tensor reduction (a top-k cut, a rescale norm), after which the
+/// tensor can be read chunk by chunk.
+/// </summary>
+public interface ITensorPlan
+{
+    long Length { get; }
+
+    /// <summary>The stored tensor this plan reproduces unchanged, if it is just a stored tensor.</summary>
+    TensorInfo? StoredSource { get; }
+
+    PreparedTensor Prepare(string tensorName, PlanContext context);
+}
+
+/// <summary>
+/// A tensor ready to be read. Reads start on a <see cref="ChunkGrid"/> boundary and span at
+/// most one grid chunk; several threads may read different chunks at once.
+/// </summary>
+public abstract class PreparedTensor : IChunkSource, IDisposable
+{
+    public abstract long Length { get; }
+
+    public abstract void Read(long start, Span<float> destination);
+
+    public virtual void Dispose() { }
+
+    protected static long ChunkIndex(long start) => start / ChunkGrid.ChunkElements;
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using ModelMerge.Methods;
+using ModelMerge.Plans.Graph;
+
+namespace ModelMerge.Plans.Handles;
+
+/// <summary>
+/// Settings of one task-arithmetic-family merge (merge-semantics §4.1). Null means the
+/// method's default from the registry table.
+/// </summary>
+public sealed record TaskArithmeticOptions
+{
+    /// <summary>Per task vector, or one value for all; null = 1.0 (no sparsification).</summary>
+    public double[]? Density { get; init; }
+
+    public bool? Normalize { get; init; }
+
+    public Rescale? Rescale { get; init; }
+
+    public double Lambda { get; init; } = TaskArithmeticMethod.DefaultLambda;
+
+    public SignRule SignRule { get; init; } = SignRule.Sum;
+
+    /// <summary>Keys the random sparsifier's stream.</summary>
+    public ulong Seed { get; init; }
+}
+
+/// <summary>Builds task arithmetic, TIES, DARE-linear and DARE-TIES merges as one lazy checkpoint.</summary>
+public static class TaskArithmeticMerge
+{
+    public static CheckpointHandle Build(TaskArithmeticMethod method, IReadOnlyList<TaskVectorHandle> taskVectors, TaskArithmeticOptions options)
+    {
+        var baseModel = Compatibility.RequireCommonBase(taskVectors);
+        int count = taskVectors.Count;
+        var densities = Expand(options.Density, count, TaskArithmeticMethod.DefaultDensity, "Density");
+        bool normalize = options.Normalize ?? method.NormalizeDefault;
+        var rescale = options.Rescale ?? (method.RescaleDefault ? Rescale.L1 : Rescale.None);
+        var weights = taskVectors.Select(tv => (float)tv.Weight).ToArray();
+        double weightSum = taskVectors.Sum(tv => tv.Weight);
+        // §4.1: without consensus the divisor is Σw, replaced by 1 when it is (nearly) zero.
+        float divisor = normalize && Math.Abs(weightSum) >= 1e-8 ? (float)weightSum : 1f;
+        float lambda = (float)options.Lambda;
+
+        ITensorPlan Sparsified(int i, TensorSpec spec) => method.Sparsifier switch
+        {
+            Sparsifier.None => taskVectors[i].PlanFor(spec),
+            Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i]),
+            Sparsifier.Random => new RandomDropPlan(taskVectors[i].PlanFor(spec), densities[i], options.Seed, i, rescale),
+            _ => throw new ArgumentOutOfRangeException(nameof(method)),
+        };
+
+        ITensorPlan Delta(TensorSpec spec)
+        {
+            var inputs = Enumerable.Range(0, count).Select(i => Sparsified(i, spec)).ToList();
+            return method.SignConsensus
+                ? new SignConsensusPlan(inputs, weights, options.SignRule, normalize, lambda)
+                : new WeightedSumPlan(inputs, weights, divisor, lambda);
+        }
+
+        string settings = FormattableString.Invariant($"density={Describe(densities)}, normalize={normalize}, lambda={options.Lambda}")
+            + (method.SignConsensus ? $", sign={options.SignRule}" : "")
+            + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}, rescale={rescale}" : "");
+        string description = $"{method.Name}({settings}) of [{string.Join(", ", taskVectors.Select(tv => tv.Description))}]";
+        return Derived.FromDelta(baseModel, method.Name, description, Delta, taskVectors.SelectMany(tv => tv.InputPaths));
+    }
+
+    internal static double[] Expand(double[]? values, int count, double fallback, string name)
+    {
+        if (values is null || values.Length == 0) return Enumerable.Repeat(fallback, count).ToArray();
+        if (values.Length == 1) return Enumerable.Repeat(values[0], count).ToArray();
+        if (values.Length != count)
+            throw new PlanException("ParameterCountMismatch", $"{name} has {values.Length} values for {count} inputs; give one value, or one per input.");
+        return values;
+    }
+
+    private static string Describe(double[] values) =>
+        values.Distinct().Count() == 1 ? values[0].ToString(CultureInfo.InvariantCulture)
+            : "[" + string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]";
+}

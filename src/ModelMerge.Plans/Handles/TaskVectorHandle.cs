@@ -1,0 +1,55 @@
+using ModelMerge.Plans.Graph;
+
+namespace ModelMerge.Plans.Handles;
+
+/// <summary>
+/// What fine-tuning changed: τ = θ_fine-tuned − θ_base over the base's floating-point tensors,
+/// possibly sparsified, with the weight it carries into a merge. Lazy like every handle.
+/// </summary>
+public sealed class TaskVectorHandle
+{
+    private readonly Func<TensorSpec, ITensorPlan> _planFor;
+
+    internal TaskVectorHandle(string name, string description, CheckpointHandle baseModel, double weight,
+        Func<TensorSpec, ITensorPlan> planFor, IReadOnlySet<string> inputPaths)
+    {
+        Name = name;
+        Description = description;
+        Base = baseModel;
+        Weight = weight;
+        _planFor = planFor;
+        InputPaths = inputPaths;
+        Tensors = baseModel.Tensors.Where(t => t.IsMergeable).ToList();
+    }
+
+    /// <summary>The fine-tuned model's name.</summary>
+    public string Name { get; }
+
+    /// <summary>How the vector is computed, e.g. "ft1 - base" or "dare(density=0.5, seed=7) of ft1 - base".</summary>
+    public string Description { get; }
+
+    public CheckpointHandle Base { get; }
+
+    /// <summary>The weight w_i this vector carries into a merge (negative negates it).</summary>
+    public double Weight { get; }
+
+    /// <summary>The tensors the vector covers: the base's floating-point tensors.</summary>
+    public IReadOnlyList<TensorSpec> Tensors { get; }
+
+    public int TensorCount => Tensors.Count;
+
+    public long ParameterCount => Tensors.Sum(t => t.ElementCount);
+
+    public IReadOnlySet<string> InputPaths { get; }
+
+    public ITensorPlan PlanFor(TensorSpec tensor) => _planFor(tensor);
+
+    /// <summary>The same vector with another weight.</summary>
+    public TaskVectorHandle WithWeight(double weight) => new(Name, Description, Base, weight, _planFor, InputPaths);
+
+    /// <summary>A new vector computed from this one tensor by tensor.</summary>
+    internal TaskVectorHandle Derive(string description, Func<TensorSpec, ITensorPlan, ITensorPlan> transform) =>
+        new(Name, description, Base, Weight, spec => transform(spec, _planFor(spec)), InputPaths);
+
+    public override string ToString() => $"{Description} (weight {Weight})";
+}

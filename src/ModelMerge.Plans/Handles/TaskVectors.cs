@@ -1,0 +1,74 @@
+using System.Globalization;
+using ModelMerge.Formats;
+using ModelMerge.Methods;
+using ModelMerge.Plans.Graph;
+
+namespace ModelMerge.Plans.Handles;
+
+/// <summary>Builds task vectors: differences from a base, and DARE-dropped versions of them.</summary>
+public static class TaskVectors
+{
+    /// <summary>τ = fine-tuned − base. The two must have the same tensors with the same shapes.</summary>
+    public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, double weight = 1.0)
+    {
+        Compatibility.RequireSameTensors(baseModel, fineTuned);
+        var inputs = new HashSet<string>(baseModel.InputPaths, StringComparer.Ordinal);
+        inputs.UnionWith(fineTuned.InputPaths);
+        return new TaskVectorHandle(fineTuned.Name, $"{fineTuned.Name} - {baseModel.Name}", baseModel, weight,
+            spec => new DifferencePlan(fineTuned.PlanFor(spec.Name), baseModel.PlanFor(spec.Name)), inputs);
+    }
+
+    /// <summary>
+    /// DARE: keep each element with probability <paramref name="density"/>, rescale survivors.
+    /// <paramref name="modelIndex"/> keys the random stream so that vectors dropped with one seed
+    /// get independent masks.
+    /// </summary>
+    public static TaskVectorHandle RandomDrop(TaskVectorHandle taskVector, double density, ulong seed, int modelIndex, Rescale rescale)
+    {
+        if (double.IsNaN(density) || density < 0 || density > 1)
+            throw new ArgumentOutOfRangeException(nameof(density), density, "density must be in [0, 1].");
+        string description = string.Create(CultureInfo.InvariantCulture,
+            $"dare(density={density}, seed={seed}, rescale={rescale}) of {taskVector.Description}");
+        return taskVector.Derive(description, (_, plan) => new RandomDropPlan(plan, density, seed, modelIndex, rescale));
+    }
+}
+
+/// <summary>Checks that inputs can be merged tensor by tensor.</summary>
+public static class Compatibility
+{
+    public const string TensorSetMismatch = "TensorSetMismatch";
+    public const string TensorShapeMismatch = "TensorShapeMismatch";
+    public const string BaseMismatch = "BaseMismatch";
+
+    public static void RequireSameTensors(CheckpointHandle reference, CheckpointHandle other)
+    {
+        foreach (var tensor in reference.Tensors)
+        {
+            var match = other.FindTensor(tensor.Name)
+                ?? throw new PlanException(TensorSetMismatch,
+                    $"'{other.Name}' has no tensor '{tensor.Name}', which '{reference.Name}' has; the models are not the same architecture.", tensor.Name);
+            if (!ShapeMath.SameShape(tensor.Shape, match.Shape))
+                throw new PlanException(TensorShapeMismatch,
+                    $"tensor '{tensor.Name}' is {tensor.ShapeText} in '{reference.Name}' but {match.ShapeText} in '{other.Name}'.", tensor.Name);
+        }
+        foreach (var tensor in other.Tensors)
+            if (reference.FindTensor(tensor.Name) is null)
+                throw new PlanException(TensorSetMismatch,
+                    $"'{other.Name}' has a tensor '{tensor.Name}' that '{reference.Name}' lacks; the models are not the same architecture.", tensor.Name);
+    }
+
+    /// <summary>All task vectors must be relative to one base, or their sum means nothing.</summary>
+    public static CheckpointHandle RequireCommonBase(IReadOnlyList<TaskVectorHandle> taskVectors)
+    {
+        if (taskVectors.Count == 0) throw new PlanException("NoInput", "at least one task vector is needed.");
+        var first = taskVectors[0].Base;
+        foreach (var tv in taskVectors.Skip(1))
+        {
+            bool same = ReferenceEquals(tv.Base, first) || (tv.Base.Path is not null && tv.Base.Path == first.Path);
+            if (!same)
+                throw new PlanException(BaseMismatch,
+                    $"task vector '{tv.Name}' is relative to '{tv.Base}' but '{taskVectors[0].Name}' is relative to '{first}'; task vectors can only be merged over one base.", tv.Name);
+        }
+        return first;
+    }
+}

@@ -1,0 +1,16 @@
+using ModelMerge.Formats;
+
+namespace ModelMerge.Plans;
+
+/// <summary>What a handle says about one of its tensors: name, type and shape, never values.</summary>
+public sealed record TensorSpec(string Name, DType DType, long[] Shape)
+{
+    public long ElementCount => ShapeMath.ElementCount(Shape);
+
+    /// <summary>Whether merge methods compute on it (F32, F16, BF16); other tensors are carried through.</summary>
+    public bool IsMergeable => DType.IsMergeable();
+
+    public string ShapeText => ShapeMath.Format(Shape);
+
+    public override string ToString() => $"{Name} {DType.ToHeaderName()} {ShapeText}";
+}

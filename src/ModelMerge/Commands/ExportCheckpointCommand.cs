@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using ModelMerge.Commands.Infrastructure;
+using ModelMerge.Formats;
+using ModelMerge.Methods;
+using ModelMerge.Plans.Export;
+using ModelMerge.Plans.Handles;
+
+namespace ModelMerge.Commands;
+
+/// <summary>
+/// <para type="synopsis">Computes a checkpoint handle and writes it as a Hugging Face folder.</para>
+/// <para type="description">Executes the pipeline's plan tensor by tensor into safetensors shards (with an index when
+/// there is more than one), copies config.json (with the output dtype), generation_config.json and tokenizer files from
+/// the base model, and moves the folder into place only when complete: an interrupted export leaves no folder that
+/// looks finished. Inputs are never modified; an existing output needs -Force.</para>
+/// </summary>
+/// <example><code>... | Export-Checkpoint ./merged -DType bf16 -MaxShardSize 2GB</code></example>
+[Cmdlet(VerbsData.Export, "Checkpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CheckpointHandle))]
+public sealed class ExportCheckpointCommand : PSCmdlet
+{
+    private const int ProgressActivityId = 4107;
+    private readonly CancellationTokenSource _stop = new();
+    private CheckpointHandle? _input;
+
+    /// <summary>The output folder.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>The checkpoint to write (a stored or merged handle).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public CheckpointHandle InputObject { get; set; } = null!;
+
+    /// <summary>Type of the floating-point tensors: BF16, F16 or F32. Default: each tensor's type in the base model.</summary>
+    [Parameter]
+    [ValidateSet("BF16", "F16", "F32", "bfloat16", "float16", "float32", IgnoreCase = true)]
+    public string? DType { get; set; }
+
+    /// <summary>Largest shard file: bytes, or a size such as 5GB (the default, 5·10^9 bytes), 500MB, 2GiB.</summary>
+    [Parameter]
+    [ByteSize]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxShardSize { get; set; } = Formats.Safetensors.ShardPlan.DefaultMaxShardBytes;
+
+    /// <summary>Replace an existing output folder.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Cores to compute on. Default: all.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; }
+
+    /// <summary>Emit a handle to the written checkpoint.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (_input is not null)
+        {
+            ThrowTerminatingError(Errors.InvalidInput("MultipleCheckpoints",
+                $"Export-Checkpoint writes one checkpoint to '{Path}' but received a second ('{InputObject.Name}'); merge them first or export each to its own folder.", InputObject));
+        }
+        _input = InputObject;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_input is null) return;
+        string target = CheckpointResolver.ProviderPath(this, Path);
+        var options = new ExportOptions
+        {
+            DType = DType is null ? null : DTypeInfo.TryParseUserName(DType, out var d) ? d : null,
+            MaxShardBytes = MaxShardSize,
+            Force = Force,
+            ThrottleLimit = ThrottleLimit,
+        };
+        try
+        {
+            OutputTarget.Validate(_input, target, Force);
+        }
+        catch (Plans.PlanException ex)
+        {
+            ThrowTerminatingError(Errors.From(ex, target));
+        }
+
+        string action = $"Write {_input.Name} ({_input.TensorCount} tensors, {_input.ParameterCount:N0} parameters)"
+            + (Force && (Directory.Exists(target) || File.Exists(target)) ? ", replacing the existing folder" : "");
+        if (!ShouldProcess(target, action)) return;
+
+        var result = Run(_input, target, options);
+        if (result is not null && PassThru) WriteObject(CheckpointHandle.Open(result.Path));
+    }
+
+    private ExportResult? Run(CheckpointHandle input, string target, ExportOptions options)
+    {
+        int pipelineThread = Environment.CurrentManagedThreadId;
+        var deferred = new ConcurrentQueue<string>();
+        void Verbose(string message)
+        {
+            if (Environment.CurrentManagedThreadId == pipelineThread) WriteVerbose(message);
+            else deferred.Enqueue(message);
+        }
+        void Progress(ExportProgress p)
+        {
+            while (deferred.TryDequeue(out var message)) WriteVerbose(message);
+            int percent = p.TotalBytes == 0 ? 100 : (int)(100 * p.BytesDone / p.TotalBytes);
+            WriteProgress(new ProgressRecord(ProgressActivityId, $"Exporting {input.Name} to {target}",
+                $"Tensor {p.TensorIndex + 1} of {p.TensorCount}: {p.Tensor} ({p.BytesDone / 1e6:N0} of {p.TotalBytes / 1e6:N0} MB written)")
+            {
+                PercentComplete = Math.Clamp(percent, 0, 100),
+            });
+        }
+
+        try
+        {
+            var result = CheckpointExporter.Export(input, target, options, Progress, Verbose, _stop.Token);
+            WriteProgress(new ProgressRecord(ProgressActivityId, $"Exporting {input.Name} to {target}", "Done") { RecordType = ProgressRecordType.Completed });
+            while (deferred.TryDequeue(out var message)) WriteVerbose(message);
+            return result;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ex is Formats.CheckpointFormatException or Plans.PlanException or MergeException or IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(Errors.From(ex, target));
+            return null;
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+}
