@@ -1,0 +1,141 @@
+using System.Management.Automation;
+using ModelMerge.Formats;
+using ModelMerge.PipelineTests.Support;
+using ModelMerge.TestData;
+
+namespace ModelMerge.PipelineTests;
+
+/// <summary>Nothing is written by mistake, nothing half-written looks finished, errors say what and where.</summary>
+public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolders>
+{
+    [Fact]
+    public void WhatIf_writes_nothing()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge | Export-Checkpoint ./whatif -WhatIf");
+        Assert.Empty(result.Errors);
+        Assert.False(Directory.Exists(models.Output("whatif")));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    [Fact]
+    public void A_missing_checkpoint_is_an_error_record_with_a_stable_id_and_the_path()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./no-such-model");
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("CheckpointNotFound,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Equal(models.Output("no-such-model"), error.TargetObject);
+        Assert.Contains("no-such-model", error.Exception.Message);
+    }
+
+    [Fact]
+    public void A_missing_fine_tune_stops_the_pipeline_before_anything_is_written()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1,./nope | Invoke-TiesMerge | Export-Checkpoint ./never");
+        Assert.Contains(result.Errors, e => e.FullyQualifiedErrorId.StartsWith("CheckpointNotFound,", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(models.Output("never")));
+    }
+
+    [Fact]
+    public void An_existing_output_is_refused_without_Force_and_replaced_with_it()
+    {
+        using var session = new PowerShellSession(models.Root);
+        string target = models.Output("existing");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, "keep.txt"), "precious");
+
+        var refused = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./existing");
+        var error = Assert.Single(refused.Errors);
+        Assert.StartsWith("OutputExists,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ResourceExists, error.CategoryInfo.Category);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(target, "keep.txt")));
+
+        var replaced = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./existing -Force");
+        Assert.Empty(replaced.Errors);
+        Assert.False(File.Exists(Path.Combine(target, "keep.txt")));
+        Assert.True(File.Exists(Path.Combine(target, "model.safetensors")));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    [Theory]
+    [InlineData("./base")]
+    [InlineData("./ft1/merged")]
+    [InlineData(".")]
+    public void An_output_that_is_or_holds_or_sits_in_an_input_is_refused_even_with_Force(string target)
+    {
+        using var session = new PowerShellSession(models.Root);
+        var before = StoredValues.All(models.FineTuned1);
+        var result = session.Run($"Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint {target} -Force");
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("OutputIsInput,", error.FullyQualifiedErrorId);
+        Assert.False(Directory.Exists(Path.Combine(models.FineTuned1, "merged")));
+        Assert.Equal(before.Select(t => t.Bytes), StoredValues.All(models.FineTuned1).Select(t => t.Bytes));
+    }
+
+    [Fact]
+    public void Models_of_different_shapes_are_refused_naming_the_tensor()
+    {
+        string other = models.Output("wider");
+        LlamaCheckpointGenerator.Write(other, new GeneratedModel(LlamaShape.Tiny with { Intermediate = 192 }, DType.BF16, IntegerBuffer: true));
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./base | Get-TaskVector ./wider");
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("TensorShapeMismatch,", error.FullyQualifiedErrorId);
+        Assert.Contains("model.layers.0.mlp.down_proj.weight", error.Exception.Message);
+        Assert.Contains("[64, 176]", error.Exception.Message);
+    }
+
+    [Fact]
+    public void A_density_that_keeps_nothing_fails_the_export_and_leaves_no_folder()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge -Density 0.0001 | Export-Checkpoint ./too-sparse");
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("DensityTooSmall,", error.FullyQualifiedErrorId);
+        Assert.Contains("model.layers.0.input_layernorm.weight", error.Exception.Message);
+        Assert.False(Directory.Exists(models.Output("too-sparse")));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    [Fact]
+    public void Stopping_the_pipeline_mid_export_leaves_no_output_and_no_staging_folder()
+    {
+        string big = models.Output("medium-base");
+        string bigFt = models.Output("medium-ft");
+        var shape = LlamaShape.Tiny with { Hidden = 512, Intermediate = 1408, Layers = 6, Heads = 8, KeyValueHeads = 4, Vocab = 4096 };
+        LlamaCheckpointGenerator.Write(big, new GeneratedModel(shape, DType.BF16));
+        LlamaCheckpointGenerator.Write(bigFt, new GeneratedModel(shape, DType.BF16, FineTuneSeed: 3));
+
+        using var session = new PowerShellSession(models.Root);
+        using var shell = session.CreateShell();
+        shell.AddScript("Get-Checkpoint ./medium-base | Get-TaskVector ./medium-ft | Invoke-TiesMerge | Export-Checkpoint ./stopped -ThrottleLimit 1");
+        var started = new ManualResetEventSlim();
+        shell.Streams.Progress.DataAdded += (_, e) =>
+        {
+            if (shell.Streams.Progress[e.Index].PercentComplete > 5) started.Set();
+        };
+        var run = shell.BeginInvoke();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the export never reported progress");
+        shell.Stop();
+        Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(run));
+
+        Assert.False(Directory.Exists(models.Output("stopped")));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    [Fact]
+    public void Export_reports_progress_in_bytes_and_verbose_says_what_it_did()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge | Export-Checkpoint ./progress -Verbose");
+        Assert.Empty(result.Errors);
+        Assert.NotEmpty(result.Progress);
+        Assert.All(result.Progress, p => Assert.Equal(result.Progress[0].ActivityId, p.ActivityId));
+        Assert.Contains(result.Progress, p => p.StatusDescription.Contains("MB written", StringComparison.Ordinal));
+        Assert.Contains(result.Verbose, v => v.StartsWith("Exporting ties (", StringComparison.Ordinal));
+        Assert.Contains(result.Verbose, v => v.Contains("Copied config.json", StringComparison.Ordinal));
+    }
+}
