@@ -51,10 +51,10 @@ public sealed class CheckpointHandle
     public long? SizeOnDisk => IsStored ? Donor.SizeOnDisk : null;
 
     /// <summary>The stored checkpoint whose config and tokenizer files an export copies (the base model).</summary>
-    public SafetensorsCheckpoint Donor { get; }
+    internal SafetensorsCheckpoint Donor { get; }
 
     /// <summary>Every stored checkpoint path this handle reads, so an export never overwrites one.</summary>
-    public IReadOnlySet<string> InputPaths { get; }
+    internal IReadOnlySet<string> InputPaths { get; }
 
     public TensorSpec? FindTensor(string name) => _index.TryGetValue(name, out int i) ? Tensors[i] : null;
 

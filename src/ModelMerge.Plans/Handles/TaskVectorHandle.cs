@@ -40,7 +40,7 @@ public sealed class TaskVectorHandle
 
     public long ParameterCount => Tensors.Sum(t => t.ElementCount);
 
-    public IReadOnlySet<string> InputPaths { get; }
+    internal IReadOnlySet<string> InputPaths { get; }
 
     public ITensorPlan PlanFor(TensorSpec tensor) => _planFor(tensor);
 

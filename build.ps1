@@ -1,0 +1,32 @@
+<#
+.SYNOPSIS
+    Builds the ModelMerge module into ./out/ModelMerge (ready for Import-Module).
+.PARAMETER Configuration
+    Release (default) or Debug.
+.PARAMETER Test
+    Also runs the test suites (xunit, then Pester when pwsh has it).
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release',
+    [switch] $Test
+)
+
+$ErrorActionPreference = 'Stop'
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$module = Join-Path $out 'ModelMerge'
+
+if (Test-Path $module) { Remove-Item $module -Recurse -Force }
+dotnet publish (Join-Path $root 'src/ModelMerge/ModelMerge.csproj') -c $Configuration -o $module --nologo
+if ($LASTEXITCODE) { throw "dotnet publish failed ($LASTEXITCODE)" }
+# The Pester suite generates its checkpoints with the test-data generator; it is not part of the module.
+dotnet publish (Join-Path $root 'tests/TestData/ModelMerge.TestData.csproj') -c $Configuration -o (Join-Path $out 'TestData') --nologo
+if ($LASTEXITCODE) { throw "dotnet publish of the test-data generator failed ($LASTEXITCODE)" }
+Write-Host "Module built: $module (Import-Module $module)"
+
+if ($Test) {
+    dotnet test (Join-Path $root 'ModelMerge.sln') -c $Configuration
+    if ($LASTEXITCODE) { throw "dotnet test failed ($LASTEXITCODE)" }
+    Invoke-Pester (Join-Path $root 'tests/pester') -CI
+}

@@ -1,0 +1,87 @@
+#Requires -Modules Pester
+# Runs the module the way a user does: real pwsh, formatting, help and Utility cmdlets.
+# Build first: ./build.ps1 (it publishes the module and the test-data generator into ./out).
+
+BeforeAll {
+    $out = Join-Path $PSScriptRoot '../../out'
+    Import-Module (Join-Path $out 'ModelMerge/ModelMerge.psd1') -Force
+    Add-Type -Path (Join-Path $out 'TestData/ModelMerge.TestData.dll')
+
+    $root = Join-Path ([IO.Path]::GetTempPath()) ("mm-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory $root | Out-Null
+    $shape = [ModelMerge.TestData.LlamaShape]::Tiny
+    foreach ($model in @(@{ Name = 'base'; FineTune = $null }, @{ Name = 'ft1'; FineTune = 1 }, @{ Name = 'ft2'; FineTune = 2 })) {
+        $spec = [ModelMerge.TestData.GeneratedModel]::new($shape, [ModelMerge.Formats.DType]::BF16, 1, $model.FineTune, 0.1, 5000000000, $false)
+        [ModelMerge.TestData.LlamaCheckpointGenerator]::Write((Join-Path $root $model.Name), $spec) | Out-Null
+    }
+    Push-Location $root
+}
+
+AfterAll {
+    Pop-Location
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'ModelMerge in pwsh' {
+    It 'exports every cmdlet the manifest lists' {
+        $names = (Get-Command -Module ModelMerge).Name
+        $names | Should -Contain 'Get-Checkpoint'
+        $names | Should -Contain 'Export-Checkpoint'
+        $names | Should -Contain 'Invoke-TiesMerge'
+        $names | Should -Contain 'Invoke-DareDrop'
+    }
+
+    It 'runs the card pipeline and writes a loadable folder' {
+        Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./merged
+        './merged/model.safetensors' | Should -Exist
+        './merged/config.json' | Should -Exist
+        (Get-Content ./merged/config.json -Raw | ConvertFrom-Json).hidden_size | Should -Be 64
+        $merged = Get-Checkpoint ./merged
+        $merged.TensorCount | Should -Be (Get-Checkpoint ./base).TensorCount
+    }
+
+    It 'runs DARE-TIES as a composition' {
+        Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-DareDrop -Density 0.5 -Seed 7 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare
+        (Get-FileHash ./dare/model.safetensors).Hash | Should -Not -Be (Get-FileHash ./merged/model.safetensors).Hash
+        Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-DareDrop -Density 0.5 -Seed 7 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-again
+        (Get-FileHash ./dare-again/model.safetensors).Hash | Should -Be (Get-FileHash ./dare/model.safetensors).Hash
+    }
+
+    It 'prints a checkpoint as a table with its size and dtypes' {
+        $text = Get-Checkpoint ./base | Out-String
+        $text | Should -Match 'Tensors'
+        $text | Should -Match 'BF16'
+        $text | Should -Match 'MB'
+        $planned = Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Out-String
+        $planned | Should -Match 'planned'
+    }
+
+    It 'writes nothing under -WhatIf' {
+        Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./whatif -WhatIf
+        './whatif' | Should -Not -Exist
+    }
+
+    It 'reports a missing model with a stable error id' {
+        { Get-Checkpoint ./missing -ErrorAction Stop } | Should -Throw -ErrorId 'CheckpointNotFound,ModelMerge.Commands.GetCheckpointCommand'
+    }
+
+    It 'refuses to overwrite without -Force' {
+        { Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./merged -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OutputExists,ModelMerge.Commands.ExportCheckpointCommand'
+    }
+
+    It 'runs the example runbooks' {
+        foreach ($example in Get-ChildItem (Join-Path $PSScriptRoot '../../examples') -Filter *.ps1) {
+            $output = Join-Path $root ('example-' + $example.BaseName)
+            $result = & $example.FullName -Base ./base -FineTuned ./ft1,./ft2 -Output $output
+            $result.Path | Should -Be $output
+            Join-Path $output 'model.safetensors' | Should -Exist
+        }
+    }
+
+    It 'has syntax help for every cmdlet' {
+        foreach ($command in Get-Command -Module ModelMerge) {
+            (Get-Help $command.Name).Syntax | Should -Not -BeNullOrEmpty
+        }
+    }
+}
