@@ -22,7 +22,7 @@ public sealed class StagingFolder : IDisposable
 
     public static StagingFolder Create(string target)
     {
-        string full = System.IO.Path.GetFullPath(target);
+        string full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(target));
         string parent = System.IO.Path.GetDirectoryName(full) ?? throw new IOException($"'{full}' has no parent folder.");
         Directory.CreateDirectory(parent);
         string staging = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.partial-{Guid.NewGuid():N}");

@@ -88,7 +88,9 @@ public sealed class SafetensorsHeader
             tensors.Add(new TensorInfo(entry.Name, entry.DType, entry.Shape, path, dataStart + entry.Begin, actual));
         }
 
-        tensors.Sort((a, b) => a.FileOffset.CompareTo(b.FileOffset));
+        // Sort by (begin, end) like the reference reader: an empty tensor shares its offset with
+        // the next one and must come first, whatever order the header lists them in.
+        tensors.Sort((a, b) => a.FileOffset != b.FileOffset ? a.FileOffset.CompareTo(b.FileOffset) : a.ByteLength.CompareTo(b.ByteLength));
         CheckContiguous(tensors, dataStart, dataLength, path);
         return new SafetensorsHeader(tensors, metadata, dataStart);
     }

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using ModelMerge.Formats;
+using ModelMerge.Formats.Folders;
+
+namespace ModelMerge.Tests.Formats;
+
+public sealed class CompanionFilesTests : IDisposable
+{
+    private readonly TemporaryFolder _root = new();
+    private readonly string _donor;
+    private readonly string _destination;
+
+    public CompanionFilesTests()
+    {
+        _donor = _root.CreateFolder("donor");
+        _destination = _root.CreateFolder("out");
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    private const string DonorConfig = """
+        {
+          "architectures": ["LlamaForCausalLM"],
+          "hidden_size": 64,
+          "rope_scaling": {"type": "linear", "factor": 2.0},
+          "torch_dtype": "bfloat16",
+          "tie_word_embeddings": false
+        }
+        """;
+
+    private void Donor(string name, string text) => File.WriteAllText(Path.Combine(_donor, name), text);
+
+    private JsonObject OutputConfig() => JsonNode.Parse(File.ReadAllText(Path.Combine(_destination, "config.json")))!.AsObject();
+
+    [Fact]
+    public void Copies_the_companions_present_and_nothing_else()
+    {
+        Donor("config.json", DonorConfig);
+        Donor("tokenizer.json", "{\"model\":{\"type\":\"BPE\"}}");
+        Donor("generation_config.json", "{\"max_length\":2048}");
+        Donor("README.md", "not a companion");
+        Donor("model.safetensors", "weights are written, not copied");
+        Donor("pytorch_model.bin", "never");
+
+        var copied = CompanionFiles.CopyInto(_donor, _destination, DType.F16);
+
+        Assert.Equal(["config.json", "generation_config.json", "tokenizer.json"], copied);
+        Assert.Equal(["config.json", "generation_config.json", "tokenizer.json"],
+            Directory.GetFiles(_destination).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Copied_files_are_byte_for_byte_identical()
+    {
+        // A BOM, CRLF and a non-ASCII character: a text round trip would change some of them.
+        byte[] tokenizer = [0xEF, 0xBB, 0xBF, (byte)'{', (byte)'\r', (byte)'\n', 0xC3, 0xA9, (byte)'}'];
+        byte[] model = [0x0A, 0x00, 0xFF, 0x80];
+        File.WriteAllBytes(Path.Combine(_donor, "tokenizer_config.json"), tokenizer);
+        File.WriteAllBytes(Path.Combine(_donor, "tokenizer.model"), model);
+
+        CompanionFiles.CopyInto(_donor, _destination, DType.BF16);
+
+        Assert.Equal(tokenizer, File.ReadAllBytes(Path.Combine(_destination, "tokenizer_config.json")));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(_destination, "tokenizer.model")));
+    }
+
+    [Theory]
+    [InlineData(DType.F16, "float16")]
+    [InlineData(DType.F32, "float32")]
+    [InlineData(DType.BF16, "bfloat16")]
+    public void Config_torch_dtype_becomes_the_output_dtype_and_other_keys_stay(DType output, string torchName)
+    {
+        Donor("config.json", DonorConfig);
+
+        CompanionFiles.CopyInto(_donor, _destination, output);
+
+        var expected = JsonNode.Parse(DonorConfig)!.AsObject();
+        expected["torch_dtype"] = torchName;
+        Assert.True(JsonNode.DeepEquals(expected, OutputConfig()), OutputConfig().ToJsonString());
+    }
+
+    [Fact]
+    public void Config_without_torch_dtype_gains_one()
+    {
+        Donor("config.json", """{"hidden_size": 64}""");
+
+        CompanionFiles.CopyInto(_donor, _destination, DType.F16);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"hidden_size": 64, "torch_dtype": "float16"}"""), OutputConfig()));
+    }
+
+    [Fact]
+    public void Config_keeps_its_torch_dtype_when_no_output_dtype_is_given()
+    {
+        Donor("config.json", DonorConfig);
+
+        CompanionFiles.CopyInto(_donor, _destination, outputDType: null);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(DonorConfig), OutputConfig()));
+    }
+
+    [Fact]
+    public void Folder_without_companions_copies_nothing()
+    {
+        var copied = CompanionFiles.CopyInto(_donor, _destination, DType.BF16);
+
+        Assert.Empty(copied);
+        Assert.Empty(Directory.GetFileSystemEntries(_destination));
+    }
+
+    [Theory]
+    [InlineData("{\"hidden_size\": ")]
+    [InlineData("[1, 2]")]
+    public void Config_that_is_not_a_json_object_is_refused(string config)
+    {
+        Donor("config.json", config);
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => CompanionFiles.CopyInto(_donor, _destination, DType.BF16));
+
+        Assert.Equal("ConfigInvalid", ex.ErrorId);
+        Assert.Equal(Path.Combine(_donor, "config.json"), ex.Path);
+    }
+}
