@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using ModelMerge.Compute;
 using ModelMerge.Compute.Cpu;
 
@@ -5,11 +6,19 @@ namespace ModelMerge.Methods;
 
 /// <summary>
 /// TIES's trim (merge-semantics §4.2 "magnitude"): keep the k = floor(density·n) largest |τ|
-/// of the whole tensor, lower index first among equals; density ≥ 1 keeps everything.
+/// of the whole tensor, lower index first among equals, then rescale the survivors when
+/// asked; density ≥ 1 keeps everything, unscaled.
 /// </summary>
-public static class MagnitudeTrim
+public sealed class MagnitudeTrim
 {
     public const string DensityTooSmall = "DensityTooSmall";
+
+    private readonly MagnitudeCut _cut;
+
+    private MagnitudeTrim(MagnitudeCut cut) => _cut = cut;
+
+    /// <summary>The rescale factor applied to every survivor.</summary>
+    public float Factor { get; private set; } = 1f;
 
     /// <summary>k computed in double from the parameter's double value, exactly like Python's floor(d·n).</summary>
     public static long KeepCount(double density, long elements, string tensorName)
@@ -21,11 +30,23 @@ public static class MagnitudeTrim
         return Math.Min(k, elements);
     }
 
-    /// <summary>The cut for <paramref name="taskVector"/>, or null when nothing is trimmed.</summary>
-    public static MagnitudeCut? FindCut(IChunkSource taskVector, double density, string tensorName, ChunkRunner runner)
+    /// <summary>The trim for one tensor (two histogram passes over <paramref name="taskVector"/>, one more for L1), or null when nothing is trimmed.</summary>
+    public static MagnitudeTrim? Create(IChunkSource taskVector, double density, Rescale rescale, string tensorName, ChunkRunner runner)
     {
         if (density >= 1 || taskVector.Length == 0) return null;
         long k = KeepCount(density, taskVector.Length, tensorName);
-        return k == taskVector.Length ? null : MagnitudeSelection.FindTopK(taskVector, k, runner);
+        if (k == taskVector.Length) return null;
+        var trim = new MagnitudeTrim(MagnitudeSelection.FindTopK(taskVector, k, runner));
+        trim.Factor = SurvivorRescale.Factor(rescale, density, taskVector, trim.Mask, runner);
+        return trim;
+    }
+
+    private void Mask(long chunk, long start, Span<float> values) => _cut.Apply(chunk, values);
+
+    /// <summary>Trims and rescales grid chunk <paramref name="chunk"/> in place.</summary>
+    public void Apply(long chunk, Span<float> values)
+    {
+        _cut.Apply(chunk, values);
+        if (Factor != 1f) TensorPrimitives.Multiply(values, Factor, values);
     }
 }

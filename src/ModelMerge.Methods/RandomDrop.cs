@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Numerics.Tensors;
 using ModelMerge.Compute;
 using ModelMerge.Compute.Cpu;
 
@@ -14,63 +14,31 @@ public sealed class RandomDrop
     private readonly ulong _key;
     private readonly ulong _keepLimit;
 
-    private RandomDrop(ulong key, ulong keepLimit, float factor)
+    private RandomDrop(ulong key, ulong keepLimit)
     {
         _key = key;
         _keepLimit = keepLimit;
-        Factor = factor;
     }
 
     /// <summary>The rescale factor applied to every survivor.</summary>
-    public float Factor { get; }
+    public float Factor { get; private set; } = 1f;
 
     /// <summary>Builds the drop for one tensor; the L1 rule needs one reduction pass over <paramref name="taskVector"/>.</summary>
     public static RandomDrop? Create(IChunkSource taskVector, double density, ulong seed, string tensorName, int modelIndex, Rescale rescale, ChunkRunner runner)
     {
         if (density >= 1) return null;
-        if (density < 0) throw new MergeException("DensityOutOfRange", $"density {density} is negative.", tensorName);
-        ulong key = CounterRandom.Key(seed, tensorName, modelIndex);
-        ulong limit = CounterRandom.KeepLimit(density);
-        float factor = rescale switch
-        {
-            Rescale.None => 1f,
-            Rescale.Inverse => density > 0 ? (float)(1.0 / density) : 1f,
-            Rescale.L1 => L1Factor(taskVector, key, limit, runner),
-            _ => throw new ArgumentOutOfRangeException(nameof(rescale)),
-        };
-        return new RandomDrop(key, limit, factor);
+        if (!(density >= 0)) throw new MergeException("DensityOutOfRange", $"density {density} is not in [0, 1].", tensorName);
+        var drop = new RandomDrop(CounterRandom.Key(seed, tensorName, modelIndex), CounterRandom.KeepLimit(density));
+        drop.Factor = SurvivorRescale.Factor(rescale, density, taskVector, drop.Mask, runner);
+        return drop;
     }
 
-    /// <summary>a/b with a = Σ|τ|, b = Σ|τ·mask|; left at 1 when either is below 1e-7 (mergekit's guard).</summary>
-    private static float L1Factor(IChunkSource taskVector, ulong key, ulong limit, ChunkRunner runner)
-    {
-        var partials = new double[ChunkGrid.ChunkCount(taskVector.Length) * 2];
-        runner.Reduce<object>(taskVector, () => new object(), (_, chunk, values) =>
-        {
-            partials[2 * chunk] = Reductions.SumOfMagnitudes(values);
-            var kept = ArrayPool<float>.Shared.Rent(values.Length);
-            try
-            {
-                var span = kept.AsSpan(0, values.Length);
-                values.CopyTo(span);
-                CounterRandom.ApplyMask(key, chunk * ChunkGrid.ChunkElements, limit, span);
-                partials[2 * chunk + 1] = Reductions.SumOfMagnitudes(span);
-            }
-            finally { ArrayPool<float>.Shared.Return(kept); }
-        }, (_, _) => { });
-        double before = 0, after = 0;
-        for (int c = 0; c < partials.Length; c += 2)
-        {
-            before += partials[c];
-            after += partials[c + 1];
-        }
-        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
-    }
+    private void Mask(long chunk, long start, Span<float> values) => CounterRandom.ApplyMask(_key, start, _keepLimit, values);
 
     /// <summary>Drops and rescales elements [start, start + values.Length) in place.</summary>
     public void Apply(long start, Span<float> values)
     {
         CounterRandom.ApplyMask(_key, start, _keepLimit, values);
-        if (Factor != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(values, Factor, values);
+        if (Factor != 1f) TensorPrimitives.Multiply(values, Factor, values);
     }
 }

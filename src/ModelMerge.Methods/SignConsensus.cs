@@ -5,76 +5,101 @@ using System.Runtime.Intrinsics;
 namespace ModelMerge.Methods;
 
 /// <summary>
-/// TIES's elect-and-average step for one chunk (merge-semantics §4.1 step 5 with consensus):
+/// TIES's elect-and-average step for one chunk (merge-semantics §4.1 steps 5–8 with consensus):
 /// u_i = w_i·τ_i; the elected sign is that of Σu_i (or of Σsign(u_i)), + on a tie; only the
 /// models whose u_i has that sign count — a zero never agrees — and, normalized, their sum is
-/// divided by the sum of their weights (1 when none agrees); then λ scales it.
+/// divided by the sum of their weights (1 when none agrees); λ scales it and it is added to
+/// the base. The element math runs in float64 and is rounded to float32 once, so the result
+/// is the exact one correctly rounded whenever the task vectors are exact.
 /// </summary>
 public static class SignConsensus
 {
     /// <param name="deltas">The task vectors' chunks back to back: input i at [i·n, (i+1)·n).</param>
-    public static void Combine(ReadOnlySpan<float> deltas, ReadOnlySpan<float> weights, SignRule rule, bool normalize, float lambda, Span<float> output)
+    /// <param name="baseValues">The base's chunk (added to the merged delta), or empty for the bare delta.</param>
+    public static void Combine(ReadOnlySpan<float> deltas, ReadOnlySpan<double> weights, SignRule rule, bool normalize, double lambda,
+        ReadOnlySpan<float> baseValues, Span<float> output)
     {
         int n = output.Length;
-        int inputs = weights.Length;
-        if (deltas.Length < inputs * n) throw new ArgumentException("deltas must hold one chunk per weight.", nameof(deltas));
+        if (deltas.Length < weights.Length * n) throw new ArgumentException("deltas must hold one chunk per weight.", nameof(deltas));
+        bool hasBase = !baseValues.IsEmpty;
+        if (hasBase && baseValues.Length < n) throw new ArgumentException("the base chunk is shorter than the output.", nameof(baseValues));
         ref float d = ref MemoryMarshal.GetReference(deltas);
+        ref float b = ref MemoryMarshal.GetReference(baseValues);
         ref float o = ref MemoryMarshal.GetReference(output);
         int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
-                CombineVector(ref d, n, j, weights, rule, normalize, lambda).StoreUnsafe(ref o, (nuint)j);
+            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                var lower = CombineVector(ref d, n, j, weights, rule, normalize, lambda);
+                var upper = CombineVector(ref d, n, j + Vector256<double>.Count, weights, rule, normalize, lambda);
+                if (hasBase)
+                {
+                    var (baseLower, baseUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref b, (nuint)j));
+                    lower += baseLower;
+                    upper += baseUpper;
+                }
+                Vector256.Narrow(lower, upper).StoreUnsafe(ref o, (nuint)j);
+            }
         }
-        for (; j < n; j++) Unsafe.Add(ref o, j) = CombineScalar(ref d, n, j, weights, rule, normalize, lambda);
+        for (; j < n; j++)
+        {
+            double value = CombineScalar(ref d, n, j, weights, rule, normalize, lambda);
+            Unsafe.Add(ref o, j) = (float)(hasBase ? Unsafe.Add(ref b, j) + value : value);
+        }
     }
 
+    /// <summary>Four elements starting at <paramref name="j"/>, in float64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> CombineVector(ref float d, int n, int j, ReadOnlySpan<float> weights, SignRule rule, bool normalize, float lambda)
+    private static Vector256<double> CombineVector(ref float d, int n, int j, ReadOnlySpan<double> weights, SignRule rule, bool normalize, double lambda)
     {
-        var vote = Vector512<float>.Zero;
+        var vote = Vector256<double>.Zero;
         for (int i = 0; i < weights.Length; i++)
         {
-            var u = Vector512.LoadUnsafe(ref d, (nuint)(i * n + j)) * weights[i];
+            var u = Load(ref d, i * n + j) * weights[i];
             vote += rule == SignRule.Sum ? u : Sign(u);
         }
-        var positive = Vector512.GreaterThanOrEqual(vote, Vector512<float>.Zero);
-        var sum = Vector512<float>.Zero;
-        var divisor = Vector512<float>.Zero;
+        var positive = Vector256.GreaterThanOrEqual(vote, Vector256<double>.Zero);
+        var sum = Vector256<double>.Zero;
+        var divisor = Vector256<double>.Zero;
         for (int i = 0; i < weights.Length; i++)
         {
-            var u = Vector512.LoadUnsafe(ref d, (nuint)(i * n + j)) * weights[i];
-            var agrees = Vector512.ConditionalSelect(positive,
-                Vector512.GreaterThan(u, Vector512<float>.Zero), Vector512.LessThan(u, Vector512<float>.Zero));
+            var u = Load(ref d, i * n + j) * weights[i];
+            var agrees = Vector256.ConditionalSelect(positive,
+                Vector256.GreaterThan(u, Vector256<double>.Zero), Vector256.LessThan(u, Vector256<double>.Zero));
             sum += u & agrees;
-            divisor += Vector512.Create(weights[i]) & agrees;
+            divisor += Vector256.Create(weights[i]) & agrees;
         }
         if (normalize)
         {
-            var none = Vector512.Equals(divisor, Vector512<float>.Zero);
-            sum /= Vector512.ConditionalSelect(none, Vector512<float>.One, divisor);
+            var none = Vector256.Equals(divisor, Vector256<double>.Zero);
+            sum /= Vector256.ConditionalSelect(none, Vector256<double>.One, divisor);
         }
         return sum * lambda;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sign(Vector512<float> u) =>
-        (Vector512<float>.One & Vector512.GreaterThan(u, Vector512<float>.Zero))
-        - (Vector512<float>.One & Vector512.LessThan(u, Vector512<float>.Zero));
+    private static Vector256<double> Load(ref float source, int offset) =>
+        Vector256.WidenLower(Vector256.Create(Vector128.LoadUnsafe(ref source, (nuint)offset), Vector128<float>.Zero));
 
-    private static float CombineScalar(ref float d, int n, int j, ReadOnlySpan<float> weights, SignRule rule, bool normalize, float lambda)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Sign(Vector256<double> u) =>
+        (Vector256<double>.One & Vector256.GreaterThan(u, Vector256<double>.Zero))
+        - (Vector256<double>.One & Vector256.LessThan(u, Vector256<double>.Zero));
+
+    private static double CombineScalar(ref float d, int n, int j, ReadOnlySpan<double> weights, SignRule rule, bool normalize, double lambda)
     {
-        float vote = 0;
+        double vote = 0;
         for (int i = 0; i < weights.Length; i++)
         {
-            float u = Unsafe.Add(ref d, i * n + j) * weights[i];
-            vote += rule == SignRule.Sum ? u : MathF.Sign(u);
+            double u = Unsafe.Add(ref d, i * n + j) * weights[i];
+            vote += rule == SignRule.Sum ? u : Math.Sign(u);
         }
         bool positive = vote >= 0;
-        float sum = 0, divisor = 0;
+        double sum = 0, divisor = 0;
         for (int i = 0; i < weights.Length; i++)
         {
-            float u = Unsafe.Add(ref d, i * n + j) * weights[i];
+            double u = Unsafe.Add(ref d, i * n + j) * weights[i];
             if (positive ? u > 0 : u < 0)
             {
                 sum += u;

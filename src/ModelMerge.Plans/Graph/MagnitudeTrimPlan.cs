@@ -1,11 +1,10 @@
-using ModelMerge.Compute.Cpu;
 using ModelMerge.Formats;
 using ModelMerge.Methods;
 
 namespace ModelMerge.Plans.Graph;
 
-/// <summary>A task vector trimmed to its top-density magnitudes (TIES's first step).</summary>
-public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density) : ITensorPlan
+/// <summary>A task vector trimmed to its top-density magnitudes (TIES's first step), survivors optionally rescaled.</summary>
+public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density, Rescale rescale = Rescale.None) : ITensorPlan
 {
     public long Length => taskVector.Length;
 
@@ -16,8 +15,8 @@ public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density) : 
         var inner = taskVector.Prepare(tensorName, context);
         try
         {
-            var cut = MagnitudeTrim.FindCut(inner, density, tensorName, context.Runner);
-            return cut is null ? inner : new Prepared(inner, cut);
+            var trim = MagnitudeTrim.Create(inner, density, rescale, tensorName, context.Runner);
+            return trim is null ? inner : new Prepared(inner, trim);
         }
         catch
         {
@@ -26,14 +25,14 @@ public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density) : 
         }
     }
 
-    private sealed class Prepared(PreparedTensor inner, MagnitudeCut cut) : PreparedTensor
+    private sealed class Prepared(PreparedTensor inner, MagnitudeTrim trim) : PreparedTensor
     {
         public override long Length => inner.Length;
 
         public override void Read(long start, Span<float> destination)
         {
             inner.Read(start, destination);
-            cut.Apply(ChunkIndex(start), destination);
+            trim.Apply(ChunkIndex(start), destination);
         }
 
         public override void Dispose() => inner.Dispose();

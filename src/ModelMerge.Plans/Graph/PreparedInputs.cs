@@ -3,26 +3,31 @@ using System.Buffers;
 namespace ModelMerge.Plans.Graph;
 
 /// <summary>
-/// Several inputs of one plan, prepared together (and released together if one fails), read
-/// back to back into one pooled buffer: input i's chunk lands at [i·n, (i+1)·n).
+/// The inputs of one combining plan — an optional base and the terms — prepared together (and
+/// released together if one fails), read back to back into one pooled buffer: the base's
+/// chunk first when there is one, then term i's.
 /// </summary>
 internal sealed class PreparedInputs : IDisposable
 {
     private readonly PreparedTensor[] _inputs;
+    private readonly bool _hasBase;
 
-    private PreparedInputs(PreparedTensor[] inputs) => _inputs = inputs;
-
-    public int Count => _inputs.Length;
-
-    public long Length => _inputs[0].Length;
-
-    public static PreparedInputs Prepare(IReadOnlyList<ITensorPlan> plans, string tensorName, PlanContext context)
+    private PreparedInputs(PreparedTensor[] inputs, bool hasBase)
     {
-        var prepared = new List<PreparedTensor>(plans.Count);
+        _inputs = inputs;
+        _hasBase = hasBase;
+    }
+
+    public long Length => _inputs[^1].Length;
+
+    public static PreparedInputs Prepare(ITensorPlan? baseTensor, IReadOnlyList<ITensorPlan> terms, string tensorName, PlanContext context)
+    {
+        var prepared = new List<PreparedTensor>(terms.Count + 1);
         try
         {
-            foreach (var plan in plans) prepared.Add(plan.Prepare(tensorName, context));
-            return new PreparedInputs([.. prepared]);
+            if (baseTensor is not null) prepared.Add(baseTensor.Prepare(tensorName, context));
+            foreach (var plan in terms) prepared.Add(plan.Prepare(tensorName, context));
+            return new PreparedInputs([.. prepared], baseTensor is not null);
         }
         catch
         {
@@ -37,6 +42,16 @@ internal sealed class PreparedInputs : IDisposable
         var buffer = ArrayPool<float>.Shared.Rent(count * _inputs.Length);
         for (int i = 0; i < _inputs.Length; i++) _inputs[i].Read(start, buffer.AsSpan(i * count, count));
         return buffer;
+    }
+
+    /// <summary>The base's chunk in a buffer from <see cref="ReadAll"/>; empty without a base.</summary>
+    public ReadOnlySpan<float> Base(float[] buffer, int count) => _hasBase ? buffer.AsSpan(0, count) : default;
+
+    /// <summary>The terms' chunks, back to back.</summary>
+    public ReadOnlySpan<float> Terms(float[] buffer, int count)
+    {
+        int skip = _hasBase ? count : 0;
+        return buffer.AsSpan(skip, count * _inputs.Length - skip);
     }
 
     public void Dispose()

@@ -4,24 +4,25 @@ using ModelMerge.Methods;
 
 namespace ModelMerge.Plans.Graph;
 
-/// <summary>(Σ w_i·x_i / divisor)·scale: a linear merge of checkpoints or a task-arithmetic sum of task vectors.</summary>
-public sealed class WeightedSumPlan(IReadOnlyList<ITensorPlan> inputs, float[] weights, float divisor, float scale) : ITensorPlan
+/// <summary>base + scale·(Σ w_i·x_i)/divisor: a linear merge of checkpoints (no base) or task arithmetic over a base.</summary>
+public sealed class WeightedSumPlan(ITensorPlan? baseTensor, IReadOnlyList<ITensorPlan> terms, double[] weights, double divisor, double scale) : ITensorPlan
 {
-    public long Length => inputs[0].Length;
+    public long Length => terms[0].Length;
 
     public TensorInfo? StoredSource => null;
 
     public PreparedTensor Prepare(string tensorName, PlanContext context) =>
-        new Prepared(PreparedInputs.Prepare(inputs, tensorName, context), weights, divisor, scale);
+        new Prepared(PreparedInputs.Prepare(baseTensor, terms, tensorName, context), weights, divisor, scale);
 
-    private sealed class Prepared(PreparedInputs inputs, float[] weights, float divisor, float scale) : PreparedTensor
+    private sealed class Prepared(PreparedInputs inputs, double[] weights, double divisor, double scale) : PreparedTensor
     {
         public override long Length => inputs.Length;
 
         public override void Read(long start, Span<float> destination)
         {
-            var values = inputs.ReadAll(start, destination.Length);
-            try { WeightedSum.Combine(values.AsSpan(0, destination.Length * inputs.Count), weights, divisor, scale, destination); }
+            int n = destination.Length;
+            var values = inputs.ReadAll(start, n);
+            try { WeightedSum.Combine(inputs.Terms(values, n), weights, divisor, scale, inputs.Base(values, n), destination); }
             finally { ArrayPool<float>.Shared.Return(values); }
         }
 

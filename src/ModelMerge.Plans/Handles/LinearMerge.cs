@@ -18,8 +18,7 @@ public static class LinearMerge
         double sum = w.Sum();
         if (normalize && Math.Abs(sum) < 1e-8)
             throw new MergeException(WeightsSumToZero, $"the weights [{string.Join(", ", w)}] sum to zero, so their average is undefined; change a weight or use -Normalize:$false.");
-        var floatWeights = w.Select(x => (float)x).ToArray();
-        float divisor = normalize ? (float)sum : 1f;
+        double divisor = normalize ? sum : 1.0;
 
         var inputs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in checkpoints) inputs.UnionWith(c.InputPaths);
@@ -27,7 +26,7 @@ public static class LinearMerge
             $"linear(weights=[{string.Join(", ", w)}], normalize={normalize}) of [{string.Join(", ", checkpoints.Select(c => c.Name))}]");
         return new CheckpointHandle("linear", description, null, first.Tensors,
             spec => spec.IsMergeable
-                ? new WeightedSumPlan(checkpoints.Select(c => c.PlanFor(spec.Name)).ToList(), floatWeights, divisor, 1f)
+                ? new WeightedSumPlan(null, checkpoints.Select(c => c.PlanFor(spec.Name)).ToList(), w, divisor, 1.0)
                 : first.PlanFor(spec.Name),
             first.Donor, inputs);
     }

@@ -35,33 +35,34 @@ public static class TaskArithmeticMerge
         var densities = Expand(options.Density, count, TaskArithmeticMethod.DefaultDensity, "Density");
         bool normalize = options.Normalize ?? method.NormalizeDefault;
         var rescale = options.Rescale ?? (method.RescaleDefault ? Rescale.L1 : Rescale.None);
-        var weights = taskVectors.Select(tv => (float)tv.Weight).ToArray();
+        var weights = taskVectors.Select(tv => tv.Weight).ToArray();
         double weightSum = taskVectors.Sum(tv => tv.Weight);
         // §4.1: without consensus the divisor is Σw, replaced by 1 when it is (nearly) zero.
-        float divisor = normalize && Math.Abs(weightSum) >= 1e-8 ? (float)weightSum : 1f;
-        float lambda = (float)options.Lambda;
+        double divisor = normalize && Math.Abs(weightSum) >= 1e-8 ? weightSum : 1.0;
 
         ITensorPlan Sparsified(int i, TensorSpec spec) => method.Sparsifier switch
         {
             Sparsifier.None => taskVectors[i].PlanFor(spec),
-            Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i]),
+            Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i], rescale),
             Sparsifier.Random => new RandomDropPlan(taskVectors[i].PlanFor(spec), densities[i], options.Seed, i, rescale),
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
 
-        ITensorPlan Delta(TensorSpec spec)
+        ITensorPlan Merged(TensorSpec spec)
         {
+            var basePlan = baseModel.PlanFor(spec.Name);
             var inputs = Enumerable.Range(0, count).Select(i => Sparsified(i, spec)).ToList();
             return method.SignConsensus
-                ? new SignConsensusPlan(inputs, weights, options.SignRule, normalize, lambda)
-                : new WeightedSumPlan(inputs, weights, divisor, lambda);
+                ? new SignConsensusPlan(basePlan, inputs, weights, options.SignRule, normalize, options.Lambda)
+                : new WeightedSumPlan(basePlan, inputs, weights, divisor, options.Lambda);
         }
 
         string settings = FormattableString.Invariant($"density={Describe(densities)}, normalize={normalize}, lambda={options.Lambda}")
             + (method.SignConsensus ? $", sign={options.SignRule}" : "")
-            + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}, rescale={rescale}" : "");
+            + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}" : "")
+            + (method.Sparsifier != Sparsifier.None ? $", rescale={rescale}" : "");
         string description = $"{method.Name}({settings}) of [{string.Join(", ", taskVectors.Select(tv => tv.Description))}]";
-        return Derived.FromDelta(baseModel, method.Name, description, Delta, taskVectors.SelectMany(tv => tv.InputPaths));
+        return Derived.Merged(baseModel, method.Name, description, Merged, taskVectors.SelectMany(tv => tv.InputPaths));
     }
 
     internal static double[] Expand(double[]? values, int count, double fallback, string name)
