@@ -1,0 +1,85 @@
+using System.Management.Automation;
+using ModelMerge.Benchmarks;
+
+// Times ModelMerge pipelines on generated llama checkpoints against the I/O floor of the
+// same machine, and prints a table (see BENCHMARKS.md). Figures only from -c Release:
+//
+//   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --preset tinyllama [--method ties|dare-ties|task-arithmetic|linear|all]
+//       [--cache DIR] [--markdown FILE] [--runs N]
+
+var preset = BenchmarkPreset.TinyLlama;
+var scenarios = new[] { MergeScenario.Ties } as IReadOnlyList<MergeScenario>;
+string cacheRoot = BenchmarkCache.DefaultRoot;
+string? markdown = null;
+int runs = 2;
+for (int i = 0; i < args.Length; i++)
+{
+    string option = args[i];
+    string? Value() => i + 1 < args.Length ? args[++i] : null;
+    switch (option)
+    {
+        case "--preset" when Value() is string name && BenchmarkPreset.Find(name) is { } found: preset = found; break;
+        case "--method" when Value() is string name && MergeScenario.Select(name) is { } selected: scenarios = selected; break;
+        case "--cache" when Value() is string folder: cacheRoot = folder; break;
+        case "--markdown" when Value() is string file: markdown = Path.GetFullPath(file); break;
+        case "--runs" when int.TryParse(Value(), out int n) && n > 0: runs = n; break;
+        default: return Usage(option == args[i] ? $"Unknown argument or missing value: {option}" : $"Bad value for {option}: {args[i]}");
+    }
+}
+
+Console.WriteLine($"ModelMerge benchmark: {preset.Description}; methods {string.Join(", ", scenarios.Select(s => s.Name))}; best of {runs}.");
+#if DEBUG
+Console.WriteLine("WARNING: Debug build. Use -c Release for figures.");
+#endif
+
+var inputs = BenchmarkCache.Ensure(cacheRoot, preset, Console.Out);
+string output = Path.Combine(inputs.Folder, "merged");
+
+Console.WriteLine("Measuring the I/O floor ...");
+var floor = Enumerable.Range(0, runs)
+    .Select(_ => IoFloor.Measure(inputs.InputWeightFiles, inputs.BaseBytes, inputs.Folder))
+    .MinBy(f => f.Total)!;
+Console.WriteLine($"  read {floor.BytesRead / 1e9:F2} GB in {floor.Read.TotalSeconds:F2} s, write {floor.BytesWritten / 1e9:F2} GB in {floor.Write.TotalSeconds:F2} s");
+
+var facts = RunFacts.Collect();
+var rows = new List<BenchmarkRow>();
+using (var pipeline = new PipelineRun())
+{
+    foreach (var scenario in scenarios)
+    {
+        var measured = new List<RunMeasurement>();
+        for (int run = 1; run <= runs; run++)
+        {
+            Console.Write($"{scenario.Name} run {run} of {runs} ... ");
+            try
+            {
+                measured.Add(pipeline.Measure(scenario, inputs, output));
+            }
+            catch (Exception ex) when (ex is RuntimeException or InvalidOperationException)
+            {
+                Console.WriteLine("failed");
+                Console.Error.WriteLine(ex.Message);
+                return 1;
+            }
+            Console.WriteLine($"{measured[^1].Elapsed.TotalSeconds:F2} s");
+        }
+        rows.Add(new BenchmarkRow(preset.Name, scenario.Name, inputs.InputBytes, measured, floor));
+    }
+}
+
+Console.WriteLine();
+Console.Write(ResultTable.Console(facts, rows));
+if (markdown is not null)
+{
+    File.WriteAllText(markdown, ResultTable.Markdown(facts, rows));
+    Console.WriteLine($"Wrote {markdown}");
+}
+return 0;
+
+static int Usage(string problem)
+{
+    Console.Error.WriteLine(problem);
+    Console.Error.WriteLine("Usage: modelmerge-benchmarks [--preset " + string.Join('|', BenchmarkPreset.All.Select(p => p.Name)) +
+        "] [--method " + string.Join('|', MergeScenario.All.Select(s => s.Name)) + "|all] [--cache DIR] [--markdown FILE] [--runs N]");
+    return 2;
+}
