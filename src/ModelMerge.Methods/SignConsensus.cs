@@ -16,6 +16,7 @@ public static class SignConsensus
 {
     /// <param name="deltas">The task vectors' chunks back to back: input i at [i·n, (i+1)·n).</param>
     /// <param name="baseValues">The base's chunk (added to the merged delta), or empty for the bare delta.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(ReadOnlySpan<float> deltas, ReadOnlySpan<double> weights, SignRule rule, bool normalize, double lambda,
         ReadOnlySpan<float> baseValues, Span<float> output)
     {

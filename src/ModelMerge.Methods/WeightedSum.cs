@@ -15,6 +15,7 @@ public static class WeightedSum
     /// <param name="divisor">Divides the sum: D = Σw when normalizing, else 1.</param>
     /// <param name="scale">Multiplies the quotient: λ for task arithmetic, 1 for a linear merge.</param>
     /// <param name="baseValues">The base's chunk to add, or empty.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(ReadOnlySpan<float> inputs, ReadOnlySpan<double> weights, double divisor, double scale,
         ReadOnlySpan<float> baseValues, Span<float> output)
     {

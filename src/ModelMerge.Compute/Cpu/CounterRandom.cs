@@ -51,6 +51,7 @@ public static class CounterRandom
     public static bool Keep(ulong key, long elementIndex, ulong keepLimit) => (Draw(key, elementIndex) >> 32) < keepLimit;
 
     /// <summary>Zeroes the elements of <paramref name="values"/> (starting at element <paramref name="start"/>) whose draw says drop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyMask(ulong key, long start, ulong keepLimit, Span<float> values)
     {
         if (keepLimit >= 1UL << 32) return;

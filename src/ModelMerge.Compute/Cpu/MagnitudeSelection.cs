@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -6,39 +8,60 @@ namespace ModelMerge.Compute.Cpu;
 
 /// <summary>
 /// The k largest magnitudes of a tensor, by radix select on the float bits of |x| (no sort,
-/// no copy of the tensor): a histogram of the high 16 bits finds the bucket holding the k-th
-/// largest, a second histogram inside that bucket finds its exact value. Among equal
-/// magnitudes at the cut the lower flat index is kept first, so the kept set is unique.
+/// no copy of the tensor): a histogram of the high 15 bits (the sign is cleared) finds the
+/// bucket holding the k-th largest; a second pass histograms the low 16 bits inside that
+/// bucket and, per grid chunk, remembers those low bits, so the exact cut and, among equal
+/// magnitudes at the cut, how many precede each chunk (lower flat index kept first) follow
+/// without a third pass.
 /// </summary>
 public static class MagnitudeSelection
 {
-    private const int Buckets = 1 << 16;
+    private const int HighBuckets = 1 << 15;
+    private const int LowBuckets = 1 << 16;
+
+    /// <summary>Per chunk, the low bits kept for tie counting; beyond this a chunk is recounted instead.</summary>
+    private const int MaxRememberedPerChunk = 8192;
 
     /// <summary>Finds the cut that keeps exactly <paramref name="k"/> elements (1 ≤ k ≤ Length).</summary>
     public static MagnitudeCut FindTopK(IChunkSource source, long k, ChunkRunner runner)
     {
         if (k < 1 || k > source.Length) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in [1, {source.Length}].");
 
-        var high = runner.Reduce(source, () => new long[Buckets],
-            (hist, _, chunk) => CountHigh(chunk, hist), AddInto);
-        var (highBucket, aboveHigh) = FindBucket(high, k);
+        int highBucket;
+        long aboveHigh;
+        var high = runner.Reduce(source, HighHistogram.Rent, (h, _, chunk) => h.Add(chunk), (total, part) => total.AddInto(part));
+        try { (highBucket, aboveHigh) = FindBucket(high.Totals(), HighBuckets, k); }
+        finally { high.Return(); }
         long needInBucket = k - aboveHigh;
 
-        var low = runner.Reduce(source, () => new long[Buckets],
-            (hist, _, chunk) => CountLowWithin(chunk, (uint)highBucket, hist), AddInto);
-        var (lowBucket, aboveLow) = FindBucket(low, needInBucket);
+        var remembered = new ushort[]?[ChunkGrid.ChunkCount(source.Length)];
+        var low = runner.Reduce(source, RentCounts,
+            (hist, c, chunk) => remembered[c] = CountLowWithin(chunk, (uint)highBucket, hist), AddInto);
+        var (lowBucket, aboveLow) = FindBucket(low, LowBuckets, needInBucket);
+        long atThreshold = low[lowBucket];
+        ArrayPool<long>.Shared.Return(low);
         uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
         long keepAtThreshold = needInBucket - aboveLow;
-        long atThreshold = low[lowBucket];
 
         // A zero magnitude contributes nothing whether kept or not, and when every element at
         // the cut is kept no index bookkeeping is needed.
         if (threshold == 0 || keepAtThreshold == atThreshold)
             return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold);
 
-        var perChunk = new long[ChunkGrid.ChunkCount(source.Length)];
-        runner.Reduce<object>(source, () => new object(),
-            (_, c, chunk) => perChunk[c] = CountEqual(chunk, threshold), (_, _) => { });
+        var perChunk = new long[remembered.Length];
+        bool recount = false;
+        for (int c = 0; c < remembered.Length; c++)
+        {
+            if (remembered[c] is ushort[] lows) perChunk[c] = lows.AsSpan().Count((ushort)lowBucket);
+            else recount = true;
+        }
+        if (recount)
+        {
+            runner.Reduce<object>(source, () => perChunk, (_, c, chunk) =>
+            {
+                if (remembered[c] is null) perChunk[c] = CountEqual(chunk, threshold);
+            }, (_, _) => { });
+        }
         var before = new long[perChunk.Length];
         long running = 0;
         for (int c = 0; c < perChunk.Length; c++)
@@ -49,16 +72,25 @@ public static class MagnitudeSelection
         return new MagnitudeCut(threshold, before, keepAtThreshold);
     }
 
+    /// <summary>Histogram counters are pooled: a large model needs thousands of them, each too big for the young heap.</summary>
+    private static long[] RentCounts()
+    {
+        var counts = ArrayPool<long>.Shared.Rent(LowBuckets);
+        Array.Clear(counts, 0, LowBuckets);
+        return counts;
+    }
+
     private static void AddInto(long[] total, long[] part)
     {
-        for (int i = 0; i < total.Length; i++) total[i] += part[i];
+        for (int i = 0; i < LowBuckets; i++) total[i] += part[i];
+        ArrayPool<long>.Shared.Return(part);
     }
 
     /// <summary>The bucket, scanning from the largest, where the running count reaches <paramref name="k"/>, and the count strictly above it.</summary>
-    private static (int Bucket, long Above) FindBucket(long[] histogram, long k)
+    private static (int Bucket, long Above) FindBucket(long[] histogram, int buckets, long k)
     {
         long above = 0;
-        for (int b = histogram.Length - 1; b >= 0; b--)
+        for (int b = buckets - 1; b >= 0; b--)
         {
             if (above + histogram[b] >= k) return (b, above);
             above += histogram[b];
@@ -66,76 +98,133 @@ public static class MagnitudeSelection
         throw new InvalidOperationException("the histogram holds fewer elements than requested.");
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static uint MagnitudeBits(float value) => BitConverter.SingleToUInt32Bits(value) & 0x7FFF_FFFF;
-
-    private static void CountHigh(ReadOnlySpan<float> chunk, long[] histogram)
+    /// <summary>
+    /// Four interleaved sub-histograms: real magnitudes crowd into a few buckets, and repeated
+    /// increments of one counter would wait on each other.
+    /// </summary>
+    private sealed class HighHistogram
     {
-        ref long h = ref MemoryMarshal.GetArrayDataReference(histogram);
-        foreach (var bits in MemoryMarshal.Cast<float, uint>(chunk))
-            Unsafe.Add(ref h, (int)((bits & 0x7FFF_FFFF) >> 16))++;
-    }
+        private readonly int[] _counts;
+        private readonly long[] _totals;
+        private long _pending;
 
-    private static void CountLowWithin(ReadOnlySpan<float> chunk, uint highBucket, long[] histogram)
-    {
-        ref long h = ref MemoryMarshal.GetArrayDataReference(histogram);
-        foreach (var bits in MemoryMarshal.Cast<float, uint>(chunk))
+        private HighHistogram(int[] counts, long[] totals)
         {
-            uint magnitude = bits & 0x7FFF_FFFF;
-            if (magnitude >> 16 == highBucket) Unsafe.Add(ref h, (int)(magnitude & 0xFFFF))++;
+            _counts = counts;
+            _totals = totals;
+        }
+
+        public static HighHistogram Rent()
+        {
+            var counts = ArrayPool<int>.Shared.Rent(4 * HighBuckets);
+            var totals = ArrayPool<long>.Shared.Rent(HighBuckets);
+            Array.Clear(counts, 0, 4 * HighBuckets);
+            Array.Clear(totals, 0, HighBuckets);
+            return new HighHistogram(counts, totals);
+        }
+
+        public void Return()
+        {
+            ArrayPool<int>.Shared.Return(_counts);
+            ArrayPool<long>.Shared.Return(_totals);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Add(ReadOnlySpan<float> chunk)
+        {
+            var bits = MemoryMarshal.Cast<float, uint>(chunk);
+            ref int h = ref MemoryMarshal.GetArrayDataReference(_counts);
+            int i = 0;
+            for (; i <= bits.Length - 4; i += 4)
+            {
+                Unsafe.Add(ref h, (int)((bits[i] & 0x7FFF_FFFF) >> 16))++;
+                Unsafe.Add(ref h, HighBuckets + (int)((bits[i + 1] & 0x7FFF_FFFF) >> 16))++;
+                Unsafe.Add(ref h, 2 * HighBuckets + (int)((bits[i + 2] & 0x7FFF_FFFF) >> 16))++;
+                Unsafe.Add(ref h, 3 * HighBuckets + (int)((bits[i + 3] & 0x7FFF_FFFF) >> 16))++;
+            }
+            for (; i < bits.Length; i++) Unsafe.Add(ref h, (int)((bits[i] & 0x7FFF_FFFF) >> 16))++;
+            _pending += bits.Length;
+            if (_pending >= 1 << 30) Fold();
+        }
+
+        /// <summary>Moves the 32-bit counts into the 64-bit totals before any could overflow.</summary>
+        private void Fold()
+        {
+            for (int b = 0; b < HighBuckets; b++)
+            {
+                _totals[b] += (long)_counts[b] + _counts[HighBuckets + b] + _counts[2 * HighBuckets + b] + _counts[3 * HighBuckets + b];
+                _counts[b] = _counts[HighBuckets + b] = _counts[2 * HighBuckets + b] = _counts[3 * HighBuckets + b] = 0;
+            }
+            _pending = 0;
+        }
+
+        public void AddInto(HighHistogram part)
+        {
+            part.Fold();
+            Fold();
+            for (int b = 0; b < HighBuckets; b++) _totals[b] += part._totals[b];
+            part.Return();
+        }
+
+        public long[] Totals()
+        {
+            Fold();
+            return _totals;
         }
     }
 
+    /// <summary>Histograms the low 16 bits of the magnitudes in <paramref name="highBucket"/>; returns them in index order (null past the cap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ushort[]? CountLowWithin(ReadOnlySpan<float> chunk, uint highBucket, long[] histogram)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(chunk);
+        var lows = ArrayPool<ushort>.Shared.Rent(MaxRememberedPerChunk);
+        int found = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var magnitudeMask = Vector256.Create(0x7FFF_FFFFu);
+            var target = Vector256.Create(highBucket);
+            for (; i <= bits.Length - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                var v = Vector256.Create<uint>(bits.Slice(i));
+                uint matches = Vector256.Equals((v & magnitudeMask) >>> 16, target).ExtractMostSignificantBits();
+                while (matches != 0)
+                {
+                    int lane = BitOperations.TrailingZeroCount(matches);
+                    matches &= matches - 1;
+                    found = Remember(bits[i + lane], histogram, lows, found);
+                }
+            }
+        }
+        for (; i < bits.Length; i++)
+            if ((bits[i] & 0x7FFF_FFFF) >> 16 == highBucket) found = Remember(bits[i], histogram, lows, found);
+
+        if (found > MaxRememberedPerChunk)
+        {
+            ArrayPool<ushort>.Shared.Return(lows);
+            return null;
+        }
+        var kept = lows.AsSpan(0, found).ToArray();
+        ArrayPool<ushort>.Shared.Return(lows);
+        return kept;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Remember(uint bits, long[] histogram, ushort[] lows, int found)
+    {
+        ushort low = (ushort)bits;
+        histogram[low]++;
+        if (found < MaxRememberedPerChunk) lows[found] = low;
+        return found + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long CountEqual(ReadOnlySpan<float> chunk, uint threshold)
     {
         long count = 0;
         foreach (var bits in MemoryMarshal.Cast<float, uint>(chunk))
             if ((bits & 0x7FFF_FFFF) == threshold) count++;
         return count;
-    }
-}
-
-/// <summary>
-/// Where a top-k cut falls: keep every magnitude above <see cref="ThresholdBits"/>, and of
-/// those equal to it the first <see cref="KeepAtThreshold"/> in index order.
-/// </summary>
-/// <param name="TiesBeforeChunk">Per grid chunk, how many elements equal to the threshold precede it; null when all ties are kept.</param>
-public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, long KeepAtThreshold)
-{
-    /// <summary>Zeroes what the cut drops in grid chunk <paramref name="chunk"/>.</summary>
-    public void Apply(long chunk, Span<float> values)
-    {
-        var bits = MemoryMarshal.Cast<float, uint>(values);
-        if (TiesBeforeChunk is null)
-        {
-            ZeroBelow(bits, ThresholdBits);
-            return;
-        }
-        long tiesSeen = TiesBeforeChunk[chunk];
-        for (int i = 0; i < bits.Length; i++)
-        {
-            uint magnitude = bits[i] & 0x7FFF_FFFF;
-            if (magnitude > ThresholdBits) continue;
-            if (magnitude == ThresholdBits && tiesSeen++ < KeepAtThreshold) continue;
-            bits[i] = 0;
-        }
-    }
-
-    private static void ZeroBelow(Span<uint> bits, uint threshold)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var t = Vector512.Create(threshold);
-            var abs = Vector512.Create(0x7FFF_FFFFu);
-            for (; i <= bits.Length - 16; i += 16)
-            {
-                var v = Vector512.Create<uint>(bits.Slice(i));
-                var keep = Vector512.GreaterThanOrEqual(v & abs, t);
-                (v & keep).CopyTo(bits.Slice(i));
-            }
-        }
-        for (; i < bits.Length; i++)
-            if ((bits[i] & 0x7FFF_FFFF) < threshold) bits[i] = 0;
     }
 }

@@ -14,6 +14,7 @@ public static class Reductions
     private const int Lanes = 8;
 
     /// <summary>Σ|x| in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfMagnitudes(ReadOnlySpan<float> values)
     {
         ref float start = ref MemoryMarshal.GetReference(values);

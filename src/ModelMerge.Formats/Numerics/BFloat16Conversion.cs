@@ -21,6 +21,7 @@ public static class BFloat16Conversion
         return (ushort)((bits + roundingBias) >> 16);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is too short", nameof(destination));
@@ -48,6 +49,7 @@ public static class BFloat16Conversion
         for (; i < source.Length; i++) Unsafe.Add(ref dst, i) = (uint)Unsafe.Add(ref src, i) << 16;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromSingle(ReadOnlySpan<float> source, Span<ushort> destination)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is too short", nameof(destination));

@@ -16,4 +16,7 @@ public sealed class PlanContext
     public Action<string> Verbose { get; }
 
     public CancellationToken Cancellation => Runner.Cancellation;
+
+    /// <summary>Maps of stored tensors shared by the plans reading them.</summary>
+    internal StoredTensorCache StoredTensors { get; } = new();
 }

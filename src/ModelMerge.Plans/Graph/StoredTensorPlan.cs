@@ -1,5 +1,4 @@
 using ModelMerge.Formats;
-using ModelMerge.Formats.Safetensors;
 
 namespace ModelMerge.Plans.Graph;
 
@@ -10,14 +9,5 @@ public sealed class StoredTensorPlan(TensorInfo tensor) : ITensorPlan
 
     public TensorInfo? StoredSource => tensor;
 
-    public PreparedTensor Prepare(string tensorName, PlanContext context) => new Prepared(MappedTensor.Open(tensor));
-
-    private sealed class Prepared(MappedTensor mapped) : PreparedTensor
-    {
-        public override long Length => mapped.Info.ElementCount;
-
-        public override void Read(long start, Span<float> destination) => mapped.ReadSingles(start, destination);
-
-        public override void Dispose() => mapped.Dispose();
-    }
+    public PreparedTensor Prepare(string tensorName, PlanContext context) => context.StoredTensors.Acquire(tensor);
 }

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelMerge.Compute.Cpu;
+
+/// <summary>
+/// Where a top-k cut falls: keep every magnitude above <see cref="ThresholdBits"/>, and of
+/// those equal to it the first <see cref="KeepAtThreshold"/> in index order.
+/// </summary>
+/// <param name="TiesBeforeChunk">Per grid chunk, how many elements equal to the threshold precede it; null when all ties are kept.</param>
+public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, long KeepAtThreshold)
+{
+    /// <summary>Zeroes what the cut drops in grid chunk <paramref name="chunk"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Apply(long chunk, Span<float> values)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        long tiesSeen = TiesBeforeChunk?[chunk] ?? 0;
+        // With every tie kept, "at or above the threshold" is the whole rule.
+        long tiesLeft = TiesBeforeChunk is null ? long.MaxValue : Math.Max(0, KeepAtThreshold - tiesSeen);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var magnitudeMask = Vector256.Create(0x7FFF_FFFFu);
+            var threshold = Vector256.Create(ThresholdBits);
+            for (; i <= bits.Length - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                var v = Vector256.Create<uint>(bits.Slice(i));
+                var magnitude = v & magnitudeMask;
+                var keep = Vector256.GreaterThan(magnitude, threshold);
+                uint ties = Vector256.Equals(magnitude, threshold).ExtractMostSignificantBits();
+                if (ties != 0)
+                {
+                    uint keptTies = 0;
+                    while (ties != 0 && tiesLeft > 0)
+                    {
+                        keptTies |= ties & (0u - ties);
+                        ties &= ties - 1;
+                        tiesLeft--;
+                    }
+                    keep |= LaneMask(keptTies);
+                }
+                (v & keep).CopyTo(bits.Slice(i));
+            }
+        }
+        for (; i < bits.Length; i++)
+        {
+            uint magnitude = bits[i] & 0x7FFF_FFFF;
+            if (magnitude > ThresholdBits) continue;
+            if (magnitude == ThresholdBits && tiesLeft > 0)
+            {
+                tiesLeft--;
+                continue;
+            }
+            bits[i] = 0;
+        }
+    }
+
+    private static readonly uint[] LaneBits = [1, 2, 4, 8, 16, 32, 64, 128];
+
+    /// <summary>All-ones in the lanes whose bit is set in <paramref name="lanes"/>.</summary>
+    private static Vector256<uint> LaneMask(uint lanes) =>
+        Vector256.Equals(Vector256.Create(lanes) & Vector256.Create<uint>(LaneBits), Vector256.Create<uint>(LaneBits));
+}

@@ -1,0 +1,64 @@
+using ModelMerge.Formats;
+using ModelMerge.Formats.Safetensors;
+
+namespace ModelMerge.Plans.Graph;
+
+/// <summary>
+/// One memory map per stored tensor while any plan uses it. A merge reads the base tensor
+/// through several plans (each task vector subtracts it, the result adds it back); sharing the
+/// map sets up its pages once instead of once per reader.
+/// </summary>
+internal sealed class StoredTensorCache
+{
+    private readonly Dictionary<(string File, long Offset), Shared> _open = [];
+
+    public PreparedTensor Acquire(TensorInfo tensor)
+    {
+        lock (_open)
+        {
+            var key = (tensor.FilePath, tensor.FileOffset);
+            if (!_open.TryGetValue(key, out var shared))
+            {
+                shared = new Shared(this, key, MappedTensor.Open(tensor));
+                _open[key] = shared;
+            }
+            shared.References++;
+            return new Reader(shared);
+        }
+    }
+
+    private void Release(Shared shared)
+    {
+        lock (_open)
+        {
+            if (--shared.References > 0) return;
+            _open.Remove(shared.Key);
+            shared.Mapped.Dispose();
+        }
+    }
+
+    private sealed class Shared(StoredTensorCache owner, (string, long) key, MappedTensor mapped)
+    {
+        public (string, long) Key { get; } = key;
+
+        public MappedTensor Mapped { get; } = mapped;
+
+        public int References { get; set; }
+
+        public void Release() => owner.Release(this);
+    }
+
+    private sealed class Reader(Shared shared) : PreparedTensor
+    {
+        private int _released;
+
+        public override long Length => shared.Mapped.Info.ElementCount;
+
+        public override void Read(long start, Span<float> destination) => shared.Mapped.ReadSingles(start, destination);
+
+        public override void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) shared.Release();
+        }
+    }
+}
