@@ -13,15 +13,19 @@ public sealed class CheckpointWriter : IDisposable
     private readonly ShardPlan _plan;
     private readonly IReadOnlyDictionary<string, string> _metadata;
     private readonly string? _indexProducer;
-    private FileStream? _shard;
+    private readonly bool _preferDirect;
+    private ShardFile? _shard;
     private int _shardIndex = -1;
     private int _tensorInShard = -1;
     private long _remainingInTensor;
 
     /// <param name="metadata">Each shard's <c>__metadata__</c>; Hugging Face loaders expect "format": "pt".</param>
     /// <param name="indexProducer">Tool name and version recorded in the index metadata.</param>
-    public CheckpointWriter(string folder, ShardPlan plan, IReadOnlyDictionary<string, string> metadata, string? indexProducer = null)
+    /// <param name="preferDirect">Bypass the page cache where the platform allows (see <see cref="ShardFile"/>).</param>
+    public CheckpointWriter(string folder, ShardPlan plan, IReadOnlyDictionary<string, string> metadata, string? indexProducer = null,
+        bool preferDirect = true)
     {
+        _preferDirect = preferDirect;
         _folder = folder;
         _plan = plan;
         _metadata = metadata;
@@ -90,9 +94,7 @@ public sealed class CheckpointWriter : IDisposable
             offset += t.ByteLength;
         }
         var header = SafetensorsHeader.Serialize(entries, _metadata);
-        _shard = new FileStream(Path.Combine(_folder, _plan.FileName(index)), FileMode.CreateNew, FileAccess.Write, FileShare.None,
-            bufferSize: 1 << 20, FileOptions.SequentialScan);
-        _shard.SetLength(8 + header.Length + offset);
+        _shard = ShardFile.Create(Path.Combine(_folder, _plan.FileName(index)), 8 + header.Length + offset, _preferDirect);
         Span<byte> length = stackalloc byte[8];
         BitConverter.TryWriteBytes(length, (ulong)header.Length);
         _shard.Write(length);
@@ -102,7 +104,7 @@ public sealed class CheckpointWriter : IDisposable
     private void CloseShard()
     {
         if (_shard is null) return;
-        _shard.Flush(flushToDisk: true);
+        _shard.Complete();
         _shard.Dispose();
         _shard = null;
     }
