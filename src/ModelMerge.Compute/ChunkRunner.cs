@@ -54,16 +54,19 @@ public sealed class ChunkRunner
     /// with a per-thread state created by <paramref name="init"/> and merged by <paramref name="merge"/>
     /// (merge runs under a lock, once per worker).
     /// </summary>
-    public TState Reduce<TState>(IChunkSource source, Func<TState> init, ChunkVisitor<TState> visit, Action<TState, TState> merge)
+    /// <param name="chunkStride">Visit every chunkStride-th chunk only (0, stride, 2·stride, ...): a sample.</param>
+    public TState Reduce<TState>(IChunkSource source, Func<TState> init, ChunkVisitor<TState> visit, Action<TState, TState> merge,
+        long chunkStride = 1)
         where TState : class
     {
         var total = init();
         var gate = new object();
-        long chunks = ChunkGrid.ChunkCount(source.Length);
-        Parallel.For(0L, chunks, Options,
+        long visits = (ChunkGrid.ChunkCount(source.Length) + chunkStride - 1) / chunkStride;
+        Parallel.For(0L, visits, Options,
             () => (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
-            (c, _, local) =>
+            (index, _, local) =>
             {
+                long c = index * chunkStride;
                 var (start, count) = ChunkGrid.Chunk(source.Length, c);
                 var span = local.Buffer.AsSpan(0, count);
                 source.Read(start, span);

@@ -51,7 +51,7 @@ public static class SignConsensus
     }
 
     /// <summary>Four elements starting at <paramref name="j"/>, in float64.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> CombineVector(ref float d, int n, int j, ReadOnlySpan<double> weights, SignRule rule, bool normalize, double lambda)
     {
         var vote = Vector256<double>.Zero;
@@ -79,11 +79,11 @@ public static class SignConsensus
         return sum * lambda;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> Load(ref float source, int offset) =>
         Vector256.WidenLower(Vector256.Create(Vector128.LoadUnsafe(ref source, (nuint)offset), Vector128<float>.Zero));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> Sign(Vector256<double> u) =>
         (Vector256<double>.One & Vector256.GreaterThan(u, Vector256<double>.Zero))
         - (Vector256<double>.One & Vector256.LessThan(u, Vector256<double>.Zero));

@@ -28,7 +28,7 @@ public static class CounterRandom
         return Mix(Mix(seed ^ hash) + (ulong)(modelIndex + 1) * Golden);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9;
@@ -36,7 +36,7 @@ public static class CounterRandom
         return z ^ (z >> 31);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static ulong Draw(ulong key, long elementIndex) => Mix(key + (ulong)(elementIndex + 1) * Golden);
 
     /// <summary>The 32-bit threshold a draw's high half is compared with; 2^32 keeps everything.</summary>
@@ -47,7 +47,7 @@ public static class CounterRandom
         return (ulong)Math.Ceiling(keepProbability * 4294967296.0);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static bool Keep(ulong key, long elementIndex, ulong keepLimit) => (Draw(key, elementIndex) >> 32) < keepLimit;
 
     /// <summary>Zeroes the elements of <paramref name="values"/> (starting at element <paramref name="start"/>) whose draw says drop.</summary>
@@ -73,7 +73,7 @@ public static class CounterRandom
             if (!Keep(key, start + i, keepLimit)) values[i] = 0f;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<ulong> KeepMask512(ulong key, long first, Vector512<ulong> lanes, Vector512<ulong> limit)
     {
         var counter = Vector512.Create((ulong)(first + 1)) + lanes;

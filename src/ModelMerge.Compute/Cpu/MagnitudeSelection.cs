@@ -8,15 +8,16 @@ namespace ModelMerge.Compute.Cpu;
 
 /// <summary>
 /// The k largest magnitudes of a tensor, by radix select on the float bits of |x| (no sort,
-/// no copy of the tensor): a histogram of the high 15 bits (the sign is cleared) finds the
-/// bucket holding the k-th largest; a second pass histograms the low 16 bits inside that
-/// bucket and, per grid chunk, remembers those low bits, so the exact cut and, among equal
-/// magnitudes at the cut, how many precede each chunk (lower flat index kept first) follow
-/// without a third pass.
+/// no copy of the tensor). Large tensors first try <see cref="MagnitudeWindow"/>: one pass
+/// guided by a sample. Otherwise, exactly: a histogram of the high 15 bits (the sign is
+/// cleared) finds the bucket holding the k-th largest; a second pass histograms the low 16
+/// bits inside that bucket and, per grid chunk, remembers those low bits, so the exact cut
+/// and, among equal magnitudes at the cut, how many precede each chunk (lower flat index kept
+/// first) follow without a third pass.
 /// </summary>
 public static class MagnitudeSelection
 {
-    private const int HighBuckets = 1 << 15;
+    internal const int HighBuckets = 1 << 15;
     private const int LowBuckets = 1 << 16;
 
     /// <summary>Per chunk, the low bits kept for tie counting; beyond this a chunk is recounted instead.</summary>
@@ -26,7 +27,12 @@ public static class MagnitudeSelection
     public static MagnitudeCut FindTopK(IChunkSource source, long k, ChunkRunner runner)
     {
         if (k < 1 || k > source.Length) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in [1, {source.Length}].");
+        return MagnitudeWindow.TryFindTopK(source, k, runner) ?? FindTopKExactly(source, k, runner);
+    }
 
+    /// <summary>The two-pass exact search, for any tensor.</summary>
+    internal static MagnitudeCut FindTopKExactly(IChunkSource source, long k, ChunkRunner runner)
+    {
         int highBucket;
         long aboveHigh;
         var high = runner.Reduce(source, HighHistogram.Rent, (h, _, chunk) => h.Add(chunk), (total, part) => total.AddInto(part));
@@ -62,6 +68,12 @@ public static class MagnitudeSelection
                 if (remembered[c] is null) perChunk[c] = CountEqual(chunk, threshold);
             }, (_, _) => { });
         }
+        return new MagnitudeCut(threshold, PrefixSums(perChunk), keepAtThreshold);
+    }
+
+    /// <summary>Per chunk, the sum of the counts of the chunks before it.</summary>
+    internal static long[] PrefixSums(long[] perChunk)
+    {
         var before = new long[perChunk.Length];
         long running = 0;
         for (int c = 0; c < perChunk.Length; c++)
@@ -69,7 +81,7 @@ public static class MagnitudeSelection
             before[c] = running;
             running += perChunk[c];
         }
-        return new MagnitudeCut(threshold, before, keepAtThreshold);
+        return before;
     }
 
     /// <summary>Histogram counters are pooled: a large model needs thousands of them, each too big for the young heap.</summary>
@@ -87,7 +99,7 @@ public static class MagnitudeSelection
     }
 
     /// <summary>The bucket, scanning from the largest, where the running count reaches <paramref name="k"/>, and the count strictly above it.</summary>
-    private static (int Bucket, long Above) FindBucket(long[] histogram, int buckets, long k)
+    internal static (int Bucket, long Above) FindBucket(long[] histogram, int buckets, long k)
     {
         long above = 0;
         for (int b = buckets - 1; b >= 0; b--)
@@ -102,7 +114,7 @@ public static class MagnitudeSelection
     /// Four interleaved sub-histograms: real magnitudes crowd into a few buckets, and repeated
     /// increments of one counter would wait on each other.
     /// </summary>
-    private sealed class HighHistogram
+    internal sealed class HighHistogram
     {
         private readonly int[] _counts;
         private readonly long[] _totals;

@@ -49,6 +49,29 @@ public static class BFloat16Conversion
         for (; i < source.Length; i++) Unsafe.Add(ref dst, i) = (uint)Unsafe.Add(ref src, i) << 16;
     }
 
+    /// <summary>a − b for two bf16 spans, each widened exactly, the difference rounded once to float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Difference(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<float> destination)
+    {
+        if (b.Length != a.Length || destination.Length < a.Length) throw new ArgumentException("the spans differ in length", nameof(b));
+        ref ushort left = ref MemoryMarshal.GetReference(a);
+        ref ushort right = ref MemoryMarshal.GetReference(b);
+        ref float dst = ref MemoryMarshal.GetReference(destination);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= a.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+            {
+                var (leftLower, leftUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref left, (nuint)i));
+                var (rightLower, rightUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref right, (nuint)i));
+                (Vector256.ShiftLeft(leftLower, 16).AsSingle() - Vector256.ShiftLeft(rightLower, 16).AsSingle()).StoreUnsafe(ref dst, (nuint)i);
+                (Vector256.ShiftLeft(leftUpper, 16).AsSingle() - Vector256.ShiftLeft(rightUpper, 16).AsSingle())
+                    .StoreUnsafe(ref dst, (nuint)(i + Vector256<float>.Count));
+            }
+        }
+        for (; i < a.Length; i++) Unsafe.Add(ref dst, i) = ToSingle(Unsafe.Add(ref left, i)) - ToSingle(Unsafe.Add(ref right, i));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromSingle(ReadOnlySpan<float> source, Span<ushort> destination)
     {
@@ -78,7 +101,7 @@ public static class BFloat16Conversion
     }
 
     /// <summary>Round-to-nearest-even of the low half, leaving the result in the low 16 bits; NaNs quieted.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<uint> Round(Vector512<uint> bits)
     {
         var rounded = (bits + Vector512.Create(0x7FFFu) + ((bits >>> 16) & Vector512<uint>.One)) >>> 16;
@@ -86,7 +109,7 @@ public static class BFloat16Conversion
         return Vector512.ConditionalSelect(isNaN, (bits >>> 16) | Vector512.Create(0x0040u), rounded);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<uint> Round(Vector256<uint> bits)
     {
         var rounded = (bits + Vector256.Create(0x7FFFu) + ((bits >>> 16) & Vector256<uint>.One)) >>> 16;

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace ModelMerge.Formats.Numerics;
@@ -40,5 +42,28 @@ public static class ElementConversion
             default:
                 throw new ArgumentException($"{dtype} is not a floating-point type that merges compute on.", nameof(dtype));
         }
+    }
+
+    /// <summary>
+    /// a − b widened to float32 in one pass, for two stored tensors (a task vector from a
+    /// fine-tune and its base): no intermediate float copy of either input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Difference(DType dtypeA, ReadOnlySpan<byte> a, DType dtypeB, ReadOnlySpan<byte> b, Span<float> destination)
+    {
+        if (dtypeA == DType.BF16 && dtypeB == DType.BF16)
+        {
+            BFloat16Conversion.Difference(MemoryMarshal.Cast<byte, ushort>(a), MemoryMarshal.Cast<byte, ushort>(b), destination);
+            return;
+        }
+        ToSingle(dtypeA, a, destination);
+        var scratch = ArrayPool<float>.Shared.Rent(destination.Length);
+        try
+        {
+            var values = scratch.AsSpan(0, destination.Length);
+            ToSingle(dtypeB, b, values);
+            TensorPrimitives.Subtract(destination, values, destination);
+        }
+        finally { ArrayPool<float>.Shared.Return(scratch); }
     }
 }

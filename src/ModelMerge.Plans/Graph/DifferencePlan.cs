@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using ModelMerge.Formats;
+using ModelMerge.Formats.Numerics;
+using ModelMerge.Formats.Safetensors;
 
 namespace ModelMerge.Plans.Graph;
 
@@ -31,6 +33,12 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
 
         public override void Read(long start, Span<float> destination)
         {
+            if (minuend.Stored is MappedTensor a && subtrahend.Stored is MappedTensor b)
+            {
+                int sizeA = a.Info.DType.SizeOf(), sizeB = b.Info.DType.SizeOf(), n = destination.Length;
+                ElementConversion.Difference(a.Info.DType, a.Bytes(start * sizeA, n * sizeA), b.Info.DType, b.Bytes(start * sizeB, n * sizeB), destination);
+                return;
+            }
             minuend.Read(start, destination);
             var scratch = ArrayPool<float>.Shared.Rent(destination.Length);
             try

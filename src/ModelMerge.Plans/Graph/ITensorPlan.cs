@@ -1,5 +1,6 @@
 using ModelMerge.Compute;
 using ModelMerge.Formats;
+using ModelMerge.Formats.Safetensors;
 
 namespace ModelMerge.Plans.Graph;
 
@@ -27,6 +28,9 @@ public abstract class PreparedTensor : IChunkSource, IDisposable
     public abstract long Length { get; }
 
     public abstract void Read(long start, Span<float> destination);
+
+    /// <summary>The mapped bytes when this tensor is a stored one read as is, so kernels can fuse its widening into their own pass.</summary>
+    public virtual MappedTensor? Stored => null;
 
     public virtual void Dispose() { }
 

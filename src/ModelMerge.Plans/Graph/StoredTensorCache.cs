@@ -56,6 +56,8 @@ internal sealed class StoredTensorCache
 
         public override void Read(long start, Span<float> destination) => shared.Mapped.ReadSingles(start, destination);
 
+        public override MappedTensor Stored => shared.Mapped;
+
         public override void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0) shared.Release();
