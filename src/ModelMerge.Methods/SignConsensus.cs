@@ -21,9 +21,7 @@ public static class SignConsensus
         ReadOnlySpan<float> baseValues, Span<float> output)
     {
         int n = output.Length;
-        if (deltas.Length < weights.Length * n) throw new ArgumentException("deltas must hold one chunk per weight.", nameof(deltas));
-        bool hasBase = !baseValues.IsEmpty;
-        if (hasBase && baseValues.Length < n) throw new ArgumentException("the base chunk is shorter than the output.", nameof(baseValues));
+        bool hasBase = ChunkCombine.Validate(deltas.Length, weights.Length, baseValues, n);
         ref float d = ref MemoryMarshal.GetReference(deltas);
         ref float b = ref MemoryMarshal.GetReference(baseValues);
         ref float o = ref MemoryMarshal.GetReference(output);
@@ -34,19 +32,13 @@ public static class SignConsensus
             {
                 var lower = CombineVector(ref d, n, j, weights, rule, normalize, lambda);
                 var upper = CombineVector(ref d, n, j + Vector256<double>.Count, weights, rule, normalize, lambda);
-                if (hasBase)
-                {
-                    var (baseLower, baseUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref b, (nuint)j));
-                    lower += baseLower;
-                    upper += baseUpper;
-                }
-                Vector256.Narrow(lower, upper).StoreUnsafe(ref o, (nuint)j);
+                ChunkCombine.Store(lower, upper, hasBase, ref b, ref o, j);
             }
         }
         for (; j < n; j++)
         {
             double value = CombineScalar(ref d, n, j, weights, rule, normalize, lambda);
-            Unsafe.Add(ref o, j) = (float)(hasBase ? Unsafe.Add(ref b, j) + value : value);
+            ChunkCombine.Store(value, hasBase, ref b, ref o, j);
         }
     }
 

@@ -20,9 +20,7 @@ public static class WeightedSum
         ReadOnlySpan<float> baseValues, Span<float> output)
     {
         int n = output.Length;
-        if (inputs.Length < weights.Length * n) throw new ArgumentException("inputs must hold one chunk per weight.", nameof(inputs));
-        bool hasBase = !baseValues.IsEmpty;
-        if (hasBase && baseValues.Length < n) throw new ArgumentException("the base chunk is shorter than the output.", nameof(baseValues));
+        bool hasBase = ChunkCombine.Validate(inputs.Length, weights.Length, baseValues, n);
         ref float x = ref MemoryMarshal.GetReference(inputs);
         ref float b = ref MemoryMarshal.GetReference(baseValues);
         ref float o = ref MemoryMarshal.GetReference(output);
@@ -41,13 +39,7 @@ public static class WeightedSum
                 }
                 lower = lower / divisor * scale;
                 upper = upper / divisor * scale;
-                if (hasBase)
-                {
-                    var (baseLower, baseUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref b, (nuint)j));
-                    lower += baseLower;
-                    upper += baseUpper;
-                }
-                Vector256.Narrow(lower, upper).StoreUnsafe(ref o, (nuint)j);
+                ChunkCombine.Store(lower, upper, hasBase, ref b, ref o, j);
             }
         }
         for (; j < n; j++)
@@ -55,7 +47,7 @@ public static class WeightedSum
             double sum = 0;
             for (int i = 0; i < weights.Length; i++) sum += Unsafe.Add(ref x, i * n + j) * weights[i];
             double value = sum / divisor * scale;
-            Unsafe.Add(ref o, j) = (float)(hasBase ? Unsafe.Add(ref b, j) + value : value);
+            ChunkCombine.Store(value, hasBase, ref b, ref o, j);
         }
     }
 }
