@@ -79,9 +79,12 @@ Describe 'ModelMerge in pwsh' {
         }
     }
 
-    It 'has syntax help for every cmdlet' {
+    It 'has full help for every cmdlet' {
         foreach ($command in Get-Command -Module ModelMerge) {
-            (Get-Help $command.Name).Syntax | Should -Not -BeNullOrEmpty
+            $help = Get-Help $command.Name -Full
+            $help.Synopsis | Should -Not -Match '^\s*$'
+            $help.Synopsis | Should -Not -Match ([regex]::Escape($command.Name) + ' \[')
+            $help.examples.example.Count | Should -BeGreaterThan 0
         }
     }
 }

@@ -16,6 +16,7 @@ namespace ModelMerge.Commands;
 [OutputType(typeof(TaskVectorHandle))]
 public sealed class InvokeDareDropCommand : PSCmdlet
 {
+    /// <summary>The task vectors to sparsify (from Get-TaskVector); each keeps its own mask, keyed by its position in the pipeline.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public TaskVectorHandle[] TaskVector { get; set; } = [];
 
