@@ -5,9 +5,6 @@ namespace ModelMerge.Compute;
 /// <summary>Visits one chunk's values (grid chunk index, values) with a per-thread state.</summary>
 public delegate void ChunkVisitor<in TState>(TState state, long chunk, ReadOnlySpan<float> values);
 
-/// <summary>A float64 partial sum over one chunk starting at element <c>start</c>.</summary>
-public delegate double ChunkSum(long start, ReadOnlySpan<float> values);
-
 /// <summary>Runs work over the chunks of a tensor on all allowed cores.</summary>
 public sealed class ChunkRunner
 {
@@ -16,8 +13,6 @@ public sealed class ChunkRunner
         MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
         Cancellation = cancellation;
     }
-
-    public static ChunkRunner Default { get; } = new(Environment.ProcessorCount);
 
     public int MaxDegreeOfParallelism { get; }
 
@@ -79,26 +74,5 @@ public sealed class ChunkRunner
                 lock (gate) merge(total, local.State);
             });
         return total;
-    }
-
-    /// <summary>
-    /// A float64 sum over the tensor, accumulated per grid chunk and then added in chunk order:
-    /// the same bits whatever the thread count.
-    /// </summary>
-    public double[] SumPerChunk(IChunkSource source, ChunkSum chunkSum)
-    {
-        var partial = new double[ChunkGrid.ChunkCount(source.Length)];
-        ForEachChunk(source.Length, (c, start, count) =>
-        {
-            var buffer = ArrayPool<float>.Shared.Rent(count);
-            try
-            {
-                var span = buffer.AsSpan(0, count);
-                source.Read(start, span);
-                partial[c] = chunkSum(start, span);
-            }
-            finally { ArrayPool<float>.Shared.Return(buffer); }
-        });
-        return partial;
     }
 }

@@ -49,12 +49,4 @@ public static class Reductions
         foreach (var lane in lanes) sum += lane;
         return sum;
     }
-
-    /// <summary>Adds per-chunk partial sums in chunk order, so the total is independent of scheduling.</summary>
-    public static double SumInOrder(ReadOnlySpan<double> partials)
-    {
-        double total = 0;
-        foreach (var p in partials) total += p;
-        return total;
-    }
 }

@@ -44,9 +44,6 @@ public sealed class TaskVectorHandle
 
     public ITensorPlan PlanFor(TensorSpec tensor) => _planFor(tensor);
 
-    /// <summary>The same vector with another weight.</summary>
-    public TaskVectorHandle WithWeight(double weight) => new(Name, Description, Base, weight, _planFor, InputPaths);
-
     /// <summary>A new vector computed from this one tensor by tensor.</summary>
     internal TaskVectorHandle Derive(string description, Func<TensorSpec, ITensorPlan, ITensorPlan> transform) =>
         new(Name, description, Base, Weight, spec => transform(spec, _planFor(spec)), InputPaths);
