@@ -1,5 +1,8 @@
 @{
     RootModule           = 'ModelMerge.dll'
+    # Loaded before the root module: routes ModelMerge's dependencies into a load context of
+    # their own (see src/ModelMerge.Loader), so they cannot clash with other modules' versions.
+    NestedModules        = @('ModelMerge.Loader.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0f3c57-8f0e-4a52-9d7e-2f61b8d3a9c4'
     Author               = 'ModelMerge contributors'

@@ -20,6 +20,11 @@ $module = Join-Path $out 'ModelMerge'
 if (Test-Path $module) { Remove-Item $module -Recurse -Force }
 dotnet publish (Join-Path $root 'src/ModelMerge/ModelMerge.csproj') -c $Configuration -o $module --nologo
 if ($LASTEXITCODE) { throw "dotnet publish failed ($LASTEXITCODE)" }
+# Everything but the cmdlet assembly loads into the module's own context (see ModuleLoader.cs),
+# so it lives apart, where PowerShell's default resolution does not look.
+$dependencies = New-Item -ItemType Directory (Join-Path $module 'Dependencies')
+Get-ChildItem $module -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.BaseName -notin 'ModelMerge', 'ModelMerge.Loader' } |
+    Move-Item -Destination $dependencies
 # The Pester suite generates its checkpoints with the test-data generator; it is not part of the module.
 dotnet publish (Join-Path $root 'tests/TestData/ModelMerge.TestData.csproj') -c $Configuration -o (Join-Path $out 'TestData') --nologo
 if ($LASTEXITCODE) { throw "dotnet publish of the test-data generator failed ($LASTEXITCODE)" }

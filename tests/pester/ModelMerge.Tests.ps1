@@ -11,7 +11,7 @@ BeforeAll {
     New-Item -ItemType Directory $root | Out-Null
     $shape = [ModelMerge.TestData.LlamaShape]::Tiny
     foreach ($model in @(@{ Name = 'base'; FineTune = $null }, @{ Name = 'ft1'; FineTune = 1 }, @{ Name = 'ft2'; FineTune = 2 })) {
-        $spec = [ModelMerge.TestData.GeneratedModel]::new($shape, [ModelMerge.Formats.DType]::BF16, 1, $model.FineTune, 0.1, 5000000000, $false)
+        $spec = [ModelMerge.TestData.GeneratedModel]::new($shape, 'BF16', 1, $model.FineTune, 0.1, 5000000000, $false)
         [ModelMerge.TestData.LlamaCheckpointGenerator]::Write((Join-Path $root $model.Name), $spec) | Out-Null
     }
     Push-Location $root
@@ -29,6 +29,13 @@ Describe 'ModelMerge in pwsh' {
         $names | Should -Contain 'Export-Checkpoint'
         $names | Should -Contain 'Invoke-TiesMerge'
         $names | Should -Contain 'Invoke-DareDrop'
+    }
+
+    It 'keeps its dependencies in a load context of its own' {
+        $contextOf = { param($assembly) [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name }
+        & $contextOf (Get-Checkpoint ./base).GetType().Assembly | Should -Be 'ModelMerge'
+        $tensors = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'System.Numerics.Tensors' }
+        $tensors | ForEach-Object { & $contextOf $_ } | Should -Not -Contain 'Default'
     }
 
     It 'runs the card pipeline and writes a loadable folder' {
