@@ -79,9 +79,10 @@ public sealed class LlamaMergeTests(GeneratedLlamas llamas)
         Assert.Equal(set.TensorNames.Order(StringComparer.Ordinal), written.Keys.Order(StringComparer.Ordinal));
         foreach (string tensor in set.TensorNames)
         {
-            var (expected, otherSign, scale) = reference(tensor);
-            ReferenceAssert.BFloat16WithinOneUlp(tensor, written[tensor], expected, otherSign,
-                ReferenceAssert.Float32Error(scale, ReferenceExports.Float32RoundingBudget));
+            // bf16 task vectors are exact in float32 and the combine rounds once from float64, so
+            // every element must be within one bf16 ulp, with no allowance for cancellation.
+            var (expected, otherSign, _) = reference(tensor);
+            ReferenceAssert.BFloat16WithinOneUlp(tensor, written[tensor], expected, otherSign);
         }
     }
 }
