@@ -60,29 +60,37 @@ internal sealed class BufferedShardFile : ShardFile
 /// <summary>
 /// O_DIRECT needs block-aligned offsets, lengths and memory, so bytes gather in an aligned
 /// buffer and go out in whole blocks; the last block is padded and the file truncated back.
+/// A file system that accepts the open but refuses the first direct write gets the same bytes
+/// through an ordinary buffered file instead.
 /// </summary>
 internal sealed unsafe class DirectShardFile : ShardFile
 {
     private const int Alignment = 4096;
     private const int BufferBytes = 8 << 20;
 
+    private readonly string _path;
     private readonly SafeFileHandle _handle;
     private readonly int _descriptor;
+    private BufferedShardFile? _fallback;
     private readonly long _length;
     private readonly byte* _buffer;
     private int _buffered;
     private long _flushed;
     private bool _disposed;
 
-    private DirectShardFile(int descriptor, long length)
+    private DirectShardFile(string path, int descriptor, long length)
     {
+        _path = path;
         _descriptor = descriptor;
         _handle = new SafeFileHandle(descriptor, ownsHandle: true);
         _length = length;
         _buffer = (byte*)NativeMemory.AlignedAlloc(BufferBytes, Alignment);
     }
 
-    public override bool IsDirect => true;
+    public override bool IsDirect => _fallback is null;
+
+    /// <summary>Makes every first direct write fail, as some file systems do, so tests can reach the fallback.</summary>
+    internal static volatile bool RefuseDirectWritesForTests;
 
     /// <summary>Null where direct I/O is not available (another OS, or a file system that refuses it).</summary>
     public static DirectShardFile? TryCreate(string path, long length)
@@ -97,7 +105,7 @@ internal sealed unsafe class DirectShardFile : ShardFile
         if (direct == 0) return null;
         const int writeOnly = 0x1, create = 0x40, exclusive = 0x80, closeOnExec = 0x80000;
         int descriptor = Native.open(path, writeOnly | create | exclusive | closeOnExec | direct, 0b110_100_100);
-        if (descriptor >= 0) return new DirectShardFile(descriptor, length);
+        if (descriptor >= 0) return new DirectShardFile(path, descriptor, length);
         int error = Marshal.GetLastPInvokeError();
         const int invalidArgument = 22;
         if (error == invalidArgument) return null;
@@ -106,6 +114,11 @@ internal sealed unsafe class DirectShardFile : ShardFile
 
     public override void Write(ReadOnlySpan<byte> data)
     {
+        if (_fallback is not null)
+        {
+            _fallback.Write(data);
+            return;
+        }
         while (!data.IsEmpty)
         {
             int take = Math.Min(data.Length, BufferBytes - _buffered);
@@ -113,6 +126,11 @@ internal sealed unsafe class DirectShardFile : ShardFile
             _buffered += take;
             data = data[take..];
             if (_buffered == BufferBytes) Flush(BufferBytes);
+            if (_fallback is not null)
+            {
+                _fallback.Write(data);
+                return;
+            }
         }
     }
 
@@ -120,13 +138,47 @@ internal sealed unsafe class DirectShardFile : ShardFile
     {
         if (_flushed + _buffered > _length)
             throw new InvalidOperationException($"the shard received more than its {_length} bytes.");
-        RandomAccess.Write(_handle, new ReadOnlySpan<byte>(_buffer, bytes), _flushed);
+        if (!TryWriteDirect(bytes))
+        {
+            FallBack();
+            return;
+        }
         _flushed += bytes;
+        _buffered = 0;
+    }
+
+    /// <summary>Writes the first <paramref name="bytes"/> of the buffer at the flushed offset; false if the very first direct write is refused.</summary>
+    private bool TryWriteDirect(int bytes)
+    {
+        if (RefuseDirectWritesForTests && _flushed == 0) return false;
+        try
+        {
+            RandomAccess.Write(_handle, new ReadOnlySpan<byte>(_buffer, bytes), _flushed);
+            return true;
+        }
+        catch (IOException) when (_flushed == 0)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reopens the (still empty) file buffered and hands it what is waiting in the buffer.</summary>
+    private void FallBack()
+    {
+        _handle.Dispose();
+        File.Delete(_path);
+        _fallback = new BufferedShardFile(_path, _length);
+        _fallback.Write(new ReadOnlySpan<byte>(_buffer, _buffered));
         _buffered = 0;
     }
 
     public override void Complete()
     {
+        if (_fallback is not null)
+        {
+            _fallback.Complete();
+            return;
+        }
         long total = _flushed + _buffered;
         if (total != _length)
             throw new InvalidOperationException($"the shard received {total} of its {_length} bytes.");
@@ -134,7 +186,12 @@ internal sealed unsafe class DirectShardFile : ShardFile
         {
             int padded = (_buffered + Alignment - 1) / Alignment * Alignment;
             new Span<byte>(_buffer + _buffered, padded - _buffered).Clear();
-            RandomAccess.Write(_handle, new ReadOnlySpan<byte>(_buffer, padded), _flushed);
+            if (!TryWriteDirect(padded))
+            {
+                FallBack();
+                _fallback!.Complete();
+                return;
+            }
             _flushed += _buffered;
             _buffered = 0;
         }
@@ -154,6 +211,7 @@ internal sealed unsafe class DirectShardFile : ShardFile
         if (_disposed) return;
         _disposed = true;
         _handle.Dispose();
+        _fallback?.Dispose();
         NativeMemory.AlignedFree(_buffer);
     }
 

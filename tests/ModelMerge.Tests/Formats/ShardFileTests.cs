@@ -80,4 +80,27 @@ public sealed class ShardFileTests
         Assert.Throws<IOException>(() => ShardFile.Create(path, 4, preferDirect: false).Dispose());
         Assert.Equal("keep", File.ReadAllText(path));
     }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData((8 << 20) + 100)]
+    public void A_refused_first_direct_write_falls_back_to_a_buffered_file_with_the_same_bytes(int length)
+    {
+        using var folder = new TemporaryFolder();
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        string path = folder.Combine("fallback.bin");
+        DirectShardFile.RefuseDirectWritesForTests = true;
+        try
+        {
+            using var file = DirectShardFile.TryCreate(path, length);
+            if (file is null) return; // this file system refuses O_DIRECT at open: nothing to fall back from
+            file.Write(data.AsSpan(0, length / 2));
+            file.Write(data.AsSpan(length / 2));
+            file.Complete();
+            Assert.False(file.IsDirect);
+        }
+        finally { DirectShardFile.RefuseDirectWritesForTests = false; }
+        Assert.Equal(data, File.ReadAllBytes(path));
+    }
 }
