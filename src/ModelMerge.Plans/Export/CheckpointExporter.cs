@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ModelMerge.Compute;
 using ModelMerge.Formats;
@@ -21,7 +20,6 @@ public static class CheckpointExporter
 {
     /// <summary>Elements per block handed to the writer: 16 MB of float32 output at most.</summary>
     private const int BlockElements = 64 * ChunkGrid.ChunkElements;
-    private const int BlocksInFlight = 3;
 
     public static string ProducerVersion { get; } = "ModelMerge " + (typeof(CheckpointExporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
 
@@ -115,88 +113,6 @@ public static class CheckpointExporter
             var bytes = ArrayPool<byte>.Shared.Rent(length);
             mapped.Bytes(offset, length).CopyTo(bytes);
             blocks.Enqueue(bytes, length);
-        }
-    }
-
-    /// <summary>Hands blocks to one writer thread; a failure on either side stops the other.</summary>
-    private sealed class BlockWriter : IDisposable
-    {
-        private readonly CheckpointWriter _writer;
-        private readonly BlockingCollection<(string? Tensor, byte[]? Bytes, int Length)> _queue = new(BlocksInFlight);
-        private readonly CancellationTokenSource _stop;
-        private readonly Task _task;
-        private long _bytesWritten;
-
-        public BlockWriter(CheckpointWriter writer, CancellationToken cancellation)
-        {
-            _writer = writer;
-            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            _task = Task.Factory.StartNew(Drain, TaskCreationOptions.LongRunning);
-        }
-
-        public long BytesWritten => Interlocked.Read(ref _bytesWritten);
-
-        public void BeginTensor(string name) => Add((name, null, 0));
-
-        public void Enqueue(byte[] bytes, int length) => Add((null, bytes, length));
-
-        private void Add((string?, byte[]?, int) item)
-        {
-            try
-            {
-                _queue.Add(item, _stop.Token);
-            }
-            catch (OperationCanceledException) when (_task.IsFaulted)
-            {
-                if (item.Item2 is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
-                _task.GetAwaiter().GetResult();
-            }
-            catch
-            {
-                if (item.Item2 is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
-                throw;
-            }
-        }
-
-        /// <summary>Waits until every queued block is on disk; rethrows the writer's failure.</summary>
-        public void Finish()
-        {
-            _queue.CompleteAdding();
-            _task.GetAwaiter().GetResult();
-        }
-
-        private void Drain()
-        {
-            try
-            {
-                foreach (var (tensor, bytes, length) in _queue.GetConsumingEnumerable(_stop.Token))
-                {
-                    if (tensor is not null)
-                    {
-                        _writer.BeginTensor(tensor);
-                        continue;
-                    }
-                    try { _writer.Write(bytes.AsSpan(0, length)); }
-                    finally { ArrayPool<byte>.Shared.Return(bytes!); }
-                    Interlocked.Add(ref _bytesWritten, length);
-                }
-            }
-            catch
-            {
-                _stop.Cancel();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
-            _stop.Cancel();
-            try { _task.Wait(); } catch (AggregateException) { /* already reported through Finish or the producer's own failure */ }
-            while (_queue.TryTake(out var item))
-                if (item.Bytes is byte[] bytes) ArrayPool<byte>.Shared.Return(bytes);
-            _queue.Dispose();
-            _stop.Dispose();
         }
     }
 }
