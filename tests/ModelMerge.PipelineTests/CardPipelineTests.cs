@@ -25,6 +25,26 @@ public sealed class CardPipelineTests(ModelFolders models) : IClassFixture<Model
     }
 
     [Fact]
+    public void Paths_work_wherever_a_checkpoint_handle_is_expected()
+    {
+        using var session = new PowerShellSession(models.Root);
+        Assert.Empty(session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge | Export-Checkpoint ./piped").Errors);
+        Assert.Empty(session.Run("Get-TaskVector -Base ./base ./ft1,./ft2 | Invoke-TiesMerge | Export-Checkpoint ./named").Errors);
+        Assert.Empty(session.Run("Export-Checkpoint -InputObject ./base ./copied -DType F32").Errors);
+
+        StoredValues.AssertSameCheckpoint(models.Output("piped"), models.Output("named"));
+        var copied = SafetensorsCheckpoint.Open(models.Output("copied"));
+        var original = SafetensorsCheckpoint.Open(models.Base);
+        const string tensor = "model.layers.0.mlp.gate_proj.weight";
+        Assert.Equal(DType.F32, copied.Find(tensor)!.DType);
+        Assert.Equal(StoredValues.Floats(original, tensor), StoredValues.Floats(copied, tensor));
+
+        var missing = session.Run("Get-TaskVector -Base ./nowhere ./ft1");
+        var error = Assert.Single(missing.Errors);
+        Assert.Contains("CheckpointNotFound", error.Exception.Message);
+    }
+
+    [Fact]
     public void Card_pipeline_output_is_a_complete_hugging_face_folder()
     {
         using var session = new PowerShellSession(models.Root);

@@ -29,8 +29,9 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>The checkpoint to write (a stored or merged handle).</summary>
+    /// <summary>The checkpoint to write: a merged or stored handle, or the path of a stored one (to copy or convert it).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [CheckpointArgument]
     public CheckpointHandle InputObject { get; set; } = null!;
 
     /// <summary>Type of the floating-point tensors: BF16, F16 or F32. Default: each tensor's type in the base model.</summary>
@@ -70,7 +71,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     protected override void EndProcessing()
     {
         if (_input is null) return;
-        string target = CheckpointResolver.ProviderPath(this, Path);
+        string target = CheckpointResolver.ProviderPath(SessionState, Path);
         var options = new ExportOptions
         {
             DType = DType is null ? null : DTypeInfo.TryParseUserName(DType, out var d) ? d : null,

@@ -42,7 +42,7 @@ public sealed class GetCheckpointCommand : PSCmdlet
     private IEnumerable<string> Resolve(string path)
     {
         if (!WildcardPattern.ContainsWildcardCharacters(path))
-            return [CheckpointResolver.ProviderPath(this, path)];
+            return [CheckpointResolver.ProviderPath(SessionState, path)];
         try
         {
             return GetResolvedProviderPathFromPSPath(path, out _);

@@ -19,8 +19,9 @@ public sealed class GetTaskVectorCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public object[] FineTuned { get; set; } = [];
 
-    /// <summary>The base model the fine-tunes started from.</summary>
+    /// <summary>The base model the fine-tunes started from: a handle (usually from the pipeline) or a path.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [CheckpointArgument]
     public CheckpointHandle Base { get; set; } = null!;
 
     /// <summary>Weight of each task vector in a later merge: one value for all, or one per fine-tune. Default 1.</summary>
@@ -41,7 +42,7 @@ public sealed class GetTaskVectorCommand : PSCmdlet
         _fineTuned = [];
         foreach (var item in FineTuned)
         {
-            try { _fineTuned.Add(CheckpointResolver.Resolve(this, item)); }
+            try { _fineTuned.Add(CheckpointResolver.Resolve(SessionState, item)); }
             catch (Exception ex) when (ex is Formats.CheckpointFormatException or IOException or ArgumentException)
             {
                 ThrowTerminatingError(Errors.From(ex, item));

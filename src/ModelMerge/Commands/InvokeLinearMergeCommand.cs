@@ -33,7 +33,7 @@ public sealed class InvokeLinearMergeCommand : PSCmdlet
     {
         foreach (var item in Checkpoint)
         {
-            try { _collected.Add(CheckpointResolver.Resolve(this, item)); }
+            try { _collected.Add(CheckpointResolver.Resolve(SessionState, item)); }
             catch (Exception ex) when (ex is Formats.CheckpointFormatException or IOException or ArgumentException)
             {
                 ThrowTerminatingError(Errors.From(ex, item));
