@@ -50,15 +50,35 @@ public static class LlamaCheckpointGenerator
     }
 
     /// <summary>The exact float32 value element <paramref name="index"/> of a tensor had before rounding to the file's dtype.</summary>
-    public static float Value(GeneratedModel model, string tensor, long index)
+    public static float Value(GeneratedModel model, string tensor, long index) => new TensorValues(model, tensor).At(index);
+
+    /// <summary>One tensor's value formula with its keys hashed once, not once per element.</summary>
+    private readonly struct TensorValues
     {
-        bool isNorm = tensor.EndsWith("norm.weight", StringComparison.Ordinal);
-        float scale = isNorm ? 0.05f : 0.02f;
-        float center = isNorm ? 1f : 0f;
-        float value = center + scale * Uniform(Key(model.BaseSeed, tensor), index);
-        if (model.FineTuneSeed is ulong fineTune)
-            value += (float)(scale * model.DeltaScale) * Uniform(Key(fineTune ^ 0xF17E_7E57, tensor), index);
-        return value;
+        private readonly ulong _baseKey;
+        private readonly ulong _fineTuneKey;
+        private readonly bool _isFineTune;
+        private readonly float _scale;
+        private readonly float _center;
+        private readonly float _deltaScale;
+
+        public TensorValues(GeneratedModel model, string tensor)
+        {
+            bool isNorm = tensor.EndsWith("norm.weight", StringComparison.Ordinal);
+            _scale = isNorm ? 0.05f : 0.02f;
+            _center = isNorm ? 1f : 0f;
+            _baseKey = Key(model.BaseSeed, tensor);
+            _isFineTune = model.FineTuneSeed is not null;
+            _fineTuneKey = _isFineTune ? Key(model.FineTuneSeed!.Value ^ 0xF17E_7E57, tensor) : 0;
+            _deltaScale = (float)(_scale * model.DeltaScale);
+        }
+
+        public float At(long index)
+        {
+            float value = _center + _scale * Uniform(_baseKey, index);
+            if (_isFineTune) value += _deltaScale * Uniform(_fineTuneKey, index);
+            return value;
+        }
     }
 
     private static void WriteFloats(CheckpointWriter writer, OutputTensor tensor, GeneratedModel model)
@@ -73,10 +93,11 @@ public static class LlamaCheckpointGenerator
             for (long start = 0; start < count; start += block)
             {
                 int n = (int)Math.Min(block, count - start);
+                var formula = new TensorValues(model, tensor.Name);
                 Parallel.For(0, (n + 65535) / 65536, part =>
                 {
                     int from = part * 65536, to = Math.Min(n, from + 65536);
-                    for (int i = from; i < to; i++) values[i] = Value(model, tensor.Name, start + i);
+                    for (int i = from; i < to; i++) values[i] = formula.At(start + i);
                 });
                 ElementConversion.FromSingle(tensor.DType, values.AsSpan(0, n), bytes.AsSpan(0, n * size));
                 writer.Write(bytes.AsSpan(0, n * size));
