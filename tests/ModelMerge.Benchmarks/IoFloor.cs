@@ -18,9 +18,11 @@ public static class IoFloor
 {
     private const int BlockBytes = 16 << 20;
 
-    public static IoFloorResult Measure(IReadOnlyList<string> inputFiles, long outputBytes, string scratchFolder)
+    /// <param name="beforeRead">Runs before the reads start, outside the timing (the cold runs empty the page cache).</param>
+    public static IoFloorResult Measure(IReadOnlyList<string> inputFiles, long outputBytes, string scratchFolder, Action? beforeRead = null)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(BlockBytes);
+        beforeRead?.Invoke();
         var read = ReadAll(inputFiles, buffer, out long bytesRead);
         // Random content, so a filesystem that compresses or deduplicates cannot write less than a merge would.
         Random.Shared.NextBytes(buffer);

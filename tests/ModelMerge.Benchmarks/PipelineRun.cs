@@ -28,7 +28,8 @@ public sealed class PipelineRun : IDisposable
         _runspace.Open();
     }
 
-    public RunMeasurement Measure(MergeScenario scenario, BenchmarkInputs inputs, string output)
+    /// <param name="beforeRun">Runs just before the clock starts (the cold runs empty the page cache).</param>
+    public RunMeasurement Measure(MergeScenario scenario, BenchmarkInputs inputs, string output, Action? beforeRun = null)
     {
         DeleteOutput(output);
         _runspace.SessionStateProxy.SetVariable("base", inputs.Base);
@@ -42,6 +43,7 @@ public sealed class PipelineRun : IDisposable
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        beforeRun?.Invoke();
         using var memory = PeakMemory.Start();
 
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;

@@ -5,13 +5,14 @@ using ModelMerge.Benchmarks;
 // same machine, and prints a table (see BENCHMARKS.md). Figures only from -c Release:
 //
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --preset tinyllama [--method ties|dare-ties|task-arithmetic|linear|all]
-//       [--cache DIR] [--markdown FILE] [--runs N]
+//       [--cache DIR] [--markdown FILE] [--runs N] [--cold]
 
 var preset = BenchmarkPreset.TinyLlama;
 var scenarios = new[] { MergeScenario.Ties } as IReadOnlyList<MergeScenario>;
 string cacheRoot = BenchmarkCache.DefaultRoot;
 string? markdown = null;
 int runs = 2;
+bool cold = false;
 for (int i = 0; i < args.Length; i++)
 {
     string option = args[i];
@@ -23,6 +24,7 @@ for (int i = 0; i < args.Length; i++)
         case "--cache" when Value() is string folder: cacheRoot = folder; break;
         case "--markdown" when Value() is string file: markdown = Path.GetFullPath(file); break;
         case "--runs" when int.TryParse(Value(), out int n) && n > 0: runs = n; break;
+        case "--cold": cold = true; break;
         default: return Usage(option == args[i] ? $"Unknown argument or missing value: {option}" : $"Bad value for {option}: {args[i]}");
     }
 }
@@ -32,12 +34,16 @@ Console.WriteLine($"ModelMerge benchmark: {preset.Description}; methods {string.
 Console.WriteLine("WARNING: Debug build. Use -c Release for figures.");
 #endif
 
+if (cold && !PageCache.CanDrop) return Usage("--cold empties the page cache before every run, which needs Linux and root.");
+Action? emptyCache = cold ? PageCache.Drop : null;
+if (cold) Console.WriteLine("Cold runs: the page cache is emptied before every floor and merge run, so inputs come from the disk.");
+
 var inputs = BenchmarkCache.Ensure(cacheRoot, preset, Console.Out);
 string output = Path.Combine(inputs.Folder, "merged");
 
 Console.WriteLine("Measuring the I/O floor ...");
 var floor = Enumerable.Range(0, runs)
-    .Select(_ => IoFloor.Measure(inputs.InputWeightFiles, inputs.BaseBytes, inputs.Folder))
+    .Select(_ => IoFloor.Measure(inputs.InputWeightFiles, inputs.BaseBytes, inputs.Folder, emptyCache))
     .MinBy(f => f.Total)!;
 Console.WriteLine($"  read {floor.BytesRead / 1e9:F2} GB in {floor.Read.TotalSeconds:F2} s, write {floor.BytesWritten / 1e9:F2} GB in {floor.Write.TotalSeconds:F2} s");
 
@@ -53,7 +59,7 @@ using (var pipeline = new PipelineRun())
             Console.Write($"{scenario.Name} run {run} of {runs} ... ");
             try
             {
-                measured.Add(pipeline.Measure(scenario, inputs, output));
+                measured.Add(pipeline.Measure(scenario, inputs, output, emptyCache));
             }
             catch (Exception ex) when (ex is RuntimeException or InvalidOperationException)
             {
@@ -63,7 +69,7 @@ using (var pipeline = new PipelineRun())
             }
             Console.WriteLine($"{measured[^1].Elapsed.TotalSeconds:F2} s");
         }
-        rows.Add(new BenchmarkRow(preset.Name, scenario.Name, inputs.InputBytes, measured, floor));
+        rows.Add(new BenchmarkRow(cold ? $"{preset.Name} (cold)" : preset.Name, scenario.Name, inputs.InputBytes, measured, floor));
     }
 }
 
@@ -80,6 +86,6 @@ static int Usage(string problem)
 {
     Console.Error.WriteLine(problem);
     Console.Error.WriteLine("Usage: modelmerge-benchmarks [--preset " + string.Join('|', BenchmarkPreset.All.Select(p => p.Name)) +
-        "] [--method " + string.Join('|', MergeScenario.All.Select(s => s.Name)) + "|all] [--cache DIR] [--markdown FILE] [--runs N]");
+        "] [--method " + string.Join('|', MergeScenario.All.Select(s => s.Name)) + "|all] [--cache DIR] [--markdown FILE] [--runs N] [--cold]");
     return 2;
 }
