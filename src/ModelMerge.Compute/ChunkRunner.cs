@@ -5,6 +5,9 @@ namespace ModelMerge.Compute;
 /// <summary>Visits one chunk's values (grid chunk index, values) with a per-thread state.</summary>
 public delegate void ChunkVisitor<in TState>(TState state, long chunk, ReadOnlySpan<float> values);
 
+/// <summary>Visits one chunk's values (grid chunk index, values); results go to per-chunk slots.</summary>
+public delegate void ChunkAction(long chunk, ReadOnlySpan<float> values);
+
 /// <summary>Runs work over the chunks of a tensor on all allowed cores.</summary>
 public sealed class ChunkRunner
 {
@@ -75,4 +78,8 @@ public sealed class ChunkRunner
             });
         return total;
     }
+
+    /// <summary>Reads every chunk of <paramref name="source"/> and hands it to <paramref name="visit"/>, on all allowed cores.</summary>
+    public void ForEachChunk(IChunkSource source, ChunkAction visit) =>
+        Reduce<object>(source, () => visit, (_, chunk, values) => visit(chunk, values), (_, _) => { });
 }

@@ -17,7 +17,7 @@ public static class SurvivorRescale
     public static float L1Factor(IChunkSource taskVector, ChunkMask mask, ChunkRunner runner)
     {
         var partials = new double[ChunkGrid.ChunkCount(taskVector.Length) * 2];
-        runner.Reduce<object>(taskVector, () => partials, (_, chunk, values) =>
+        runner.ForEachChunk(taskVector, (chunk, values) =>
         {
             partials[2 * chunk] = Reductions.SumOfMagnitudes(values);
             var kept = ArrayPool<float>.Shared.Rent(values.Length);
@@ -29,7 +29,7 @@ public static class SurvivorRescale
                 partials[2 * chunk + 1] = Reductions.SumOfMagnitudes(span);
             }
             finally { ArrayPool<float>.Shared.Return(kept); }
-        }, (_, _) => { });
+        });
         double before = 0, after = 0;
         for (int c = 0; c < partials.Length; c += 2)
         {

@@ -63,10 +63,10 @@ public static class MagnitudeSelection
         }
         if (recount)
         {
-            runner.Reduce<object>(source, () => perChunk, (_, c, chunk) =>
+            runner.ForEachChunk(source, (c, chunk) =>
             {
                 if (remembered[c] is null) perChunk[c] = CountEqual(chunk, threshold);
-            }, (_, _) => { });
+            });
         }
         return new MagnitudeCut(threshold, PrefixSums(perChunk), keepAtThreshold);
     }
