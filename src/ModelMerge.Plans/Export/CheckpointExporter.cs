@@ -34,7 +34,7 @@ public static class CheckpointExporter
         string full = OutputTarget.Validate(checkpoint, target, options.Force);
         var outputs = OutputTensors(checkpoint, options.DType);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
-        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), verbose);
+        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation));
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = StagingFolder.Create(full);

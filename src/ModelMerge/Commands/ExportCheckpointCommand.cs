@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using ModelMerge.Commands.Infrastructure;
 using ModelMerge.Formats;
@@ -98,16 +97,8 @@ public sealed class ExportCheckpointCommand : PSCmdlet
 
     private ExportResult? Run(CheckpointHandle input, string target, ExportOptions options)
     {
-        int pipelineThread = Environment.CurrentManagedThreadId;
-        var deferred = new ConcurrentQueue<string>();
-        void Verbose(string message)
-        {
-            if (Environment.CurrentManagedThreadId == pipelineThread) WriteVerbose(message);
-            else deferred.Enqueue(message);
-        }
         void Progress(ExportProgress p)
         {
-            while (deferred.TryDequeue(out var message)) WriteVerbose(message);
             int percent = p.TotalBytes == 0 ? 100 : (int)(100 * p.BytesDone / p.TotalBytes);
             WriteProgress(new ProgressRecord(ProgressActivityId, $"Exporting {input.Name} to {target}",
                 $"Tensor {p.TensorIndex + 1} of {p.TensorCount}: {p.Tensor} ({p.BytesDone / 1e6:N0} of {p.TotalBytes / 1e6:N0} MB written)")
@@ -118,9 +109,9 @@ public sealed class ExportCheckpointCommand : PSCmdlet
 
         try
         {
-            var result = CheckpointExporter.Export(input, target, options, Progress, Verbose, _stop.Token);
+            // The exporter reports progress and verbose text on this, the pipeline's, thread.
+            var result = CheckpointExporter.Export(input, target, options, Progress, WriteVerbose, _stop.Token);
             WriteProgress(new ProgressRecord(ProgressActivityId, $"Exporting {input.Name} to {target}", "Done") { RecordType = ProgressRecordType.Completed });
-            while (deferred.TryDequeue(out var message)) WriteVerbose(message);
             return result;
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
