@@ -12,6 +12,27 @@ namespace ModelMerge.Compute.Cpu;
 /// <param name="TiesBeforeChunk">Per grid chunk, how many elements equal to the threshold precede it; null when all ties are kept.</param>
 public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, long KeepAtThreshold)
 {
+    /// <summary>
+    /// The cut at <paramref name="threshold"/> keeping <paramref name="keepAtThreshold"/> of the
+    /// <paramref name="atThreshold"/> equal magnitudes. Only when some of those are dropped does
+    /// index order matter; then <paramref name="tiesPerChunk"/> counts them per grid chunk. A zero
+    /// magnitude contributes nothing whether kept or not, so a zero cut never needs the count.
+    /// </summary>
+    internal static MagnitudeCut Create(uint threshold, long keepAtThreshold, long atThreshold, Func<long[]> tiesPerChunk)
+    {
+        if (threshold == 0 || keepAtThreshold == atThreshold)
+            return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold);
+        var perChunk = tiesPerChunk();
+        var before = new long[perChunk.Length];
+        long running = 0;
+        for (int c = 0; c < perChunk.Length; c++)
+        {
+            before[c] = running;
+            running += perChunk[c];
+        }
+        return new MagnitudeCut(threshold, before, keepAtThreshold);
+    }
+
     /// <summary>Zeroes what the cut drops in grid chunk <paramref name="chunk"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(long chunk, Span<float> values)

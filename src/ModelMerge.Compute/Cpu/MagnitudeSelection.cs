@@ -47,41 +47,24 @@ public static class MagnitudeSelection
         long atThreshold = low[lowBucket];
         ArrayPool<long>.Shared.Return(low);
         uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
-        long keepAtThreshold = needInBucket - aboveLow;
-
-        // A zero magnitude contributes nothing whether kept or not, and when every element at
-        // the cut is kept no index bookkeeping is needed.
-        if (threshold == 0 || keepAtThreshold == atThreshold)
-            return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold);
-
-        var perChunk = new long[remembered.Length];
-        bool recount = false;
-        for (int c = 0; c < remembered.Length; c++)
+        return MagnitudeCut.Create(threshold, needInBucket - aboveLow, atThreshold, () =>
         {
-            if (remembered[c] is ushort[] lows) perChunk[c] = lows.AsSpan().Count((ushort)lowBucket);
-            else recount = true;
-        }
-        if (recount)
-        {
-            runner.ForEachChunk(source, (c, chunk) =>
+            var perChunk = new long[remembered.Length];
+            bool recount = false;
+            for (int c = 0; c < remembered.Length; c++)
             {
-                if (remembered[c] is null) perChunk[c] = CountEqual(chunk, threshold);
-            });
-        }
-        return new MagnitudeCut(threshold, PrefixSums(perChunk), keepAtThreshold);
-    }
-
-    /// <summary>Per chunk, the sum of the counts of the chunks before it.</summary>
-    internal static long[] PrefixSums(long[] perChunk)
-    {
-        var before = new long[perChunk.Length];
-        long running = 0;
-        for (int c = 0; c < perChunk.Length; c++)
-        {
-            before[c] = running;
-            running += perChunk[c];
-        }
-        return before;
+                if (remembered[c] is ushort[] lows) perChunk[c] = lows.AsSpan().Count((ushort)lowBucket);
+                else recount = true;
+            }
+            if (recount)
+            {
+                runner.ForEachChunk(source, (c, chunk) =>
+                {
+                    if (remembered[c] is null) perChunk[c] = CountEqual(chunk, threshold);
+                });
+            }
+            return perChunk;
+        });
     }
 
     /// <summary>Histogram counters are pooled: a large model needs thousands of them, each too big for the young heap.</summary>

@@ -135,12 +135,7 @@ internal static class MagnitudeWindow
                 if (m >> 16 == highBucket) lowCounts[m & 0xFFFF]++;
         var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(lowCounts, 1 << 16, need - aboveHigh);
         uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
-        long keepAtThreshold = need - aboveHigh - aboveLow;
-        if (threshold == 0 || keepAtThreshold == lowCounts[lowBucket])
-            return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold);
-
-        var ties = new long[window.Length];
-        for (int c = 0; c < window.Length; c++) ties[c] = window[c]!.AsSpan().Count(threshold);
-        return new MagnitudeCut(threshold, MagnitudeSelection.PrefixSums(ties), keepAtThreshold);
+        return MagnitudeCut.Create(threshold, need - aboveHigh - aboveLow, lowCounts[lowBucket],
+            () => window.Select(chunk => (long)chunk!.AsSpan().Count(threshold)).ToArray());
     }
 }
