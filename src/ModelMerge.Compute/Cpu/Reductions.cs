@@ -49,4 +49,34 @@ public static class Reductions
         foreach (var lane in lanes) sum += lane;
         return sum;
     }
+
+    /// <summary>Σ a_j·b_j in float64, in the same fixed lane order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("the vectors must have the same length.", nameof(b));
+        ref float x = ref MemoryMarshal.GetReference(a);
+        ref float y = ref MemoryMarshal.GetReference(b);
+        // Two 4-lane halves hold lanes 0-3 and 4-7 on any vector width, so every machine adds in one order.
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        int i = 0;
+        for (; i <= a.Length - Lanes; i += Lanes)
+        {
+            var (xl, xh) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)i));
+            var (yl, yh) = Vector256.Widen(Vector256.LoadUnsafe(ref y, (nuint)i));
+            low += xl * yl;
+            high += xh * yh;
+        }
+        Span<double> lanes = stackalloc double[Lanes];
+        low.CopyTo(lanes);
+        high.CopyTo(lanes[4..]);
+        for (; i < a.Length; i++) lanes[i % Lanes] += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        double sum = 0;
+        foreach (var lane in lanes) sum += lane;
+        return sum;
+    }
+
+    /// <summary>Σ x_j² in float64 (the squared L2 norm), in the same fixed lane order as <see cref="Dot"/>.</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values) => Dot(values, values);
 }

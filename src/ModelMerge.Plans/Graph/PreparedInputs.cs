@@ -20,6 +20,12 @@ internal sealed class PreparedInputs : IDisposable
 
     public long Length => _inputs[^1].Length;
 
+    /// <summary>The prepared base, or null.</summary>
+    public PreparedTensor? BaseTensor => _hasBase ? _inputs[0] : null;
+
+    /// <summary>The prepared terms in order.</summary>
+    public IReadOnlyList<PreparedTensor> TermTensors => _hasBase ? _inputs[1..] : _inputs;
+
     public static PreparedInputs Prepare(ITensorPlan? baseTensor, IReadOnlyList<ITensorPlan> terms, string tensorName, PlanContext context)
     {
         var prepared = new List<PreparedTensor>(terms.Count + 1);
