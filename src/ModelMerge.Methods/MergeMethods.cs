@@ -10,6 +10,7 @@ public static class MergeMethods
 {
     public static IReadOnlyList<MergeMethod> All { get; } =
     [
+        Linear.Method,
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
     ];
 

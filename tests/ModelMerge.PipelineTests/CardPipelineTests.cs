@@ -174,7 +174,7 @@ public sealed class CardPipelineTests(ModelFolders models) : IClassFixture<Model
 
         var vectors = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 -Weight 0.5");
         Assert.Equal(2, vectors.Output.Count);
-        Assert.All(vectors.Output, v => Assert.Equal(0.5, ((TaskVectorHandle)v.BaseObject).Weight));
+        Assert.All(vectors.Output, v => Assert.Equal(0.5, ((TaskVectorHandle)v.BaseObject).Weight.Resolve("model.norm.weight", 0)));
     }
 
     private string LibraryExport(string name, TaskArithmeticMethod method, TaskArithmeticOptions options)

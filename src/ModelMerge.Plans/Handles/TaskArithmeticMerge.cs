@@ -1,6 +1,7 @@
-using System.Globalization;
 using ModelMerge.Methods;
+using ModelMerge.Methods.Framework;
 using ModelMerge.Plans.Graph;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Plans.Handles;
 
@@ -25,44 +26,65 @@ public sealed record TaskArithmeticOptions
     public ulong Seed { get; init; }
 }
 
-/// <summary>Builds task arithmetic, TIES, DARE-linear and DARE-TIES merges as one lazy checkpoint.</summary>
+/// <summary>Builds task arithmetic, TIES, DARE, breadcrumbs and DELLA merges as one lazy checkpoint.</summary>
 public static class TaskArithmeticMerge
 {
     public static CheckpointHandle Build(TaskArithmeticMethod method, IReadOnlyList<TaskVectorHandle> taskVectors, TaskArithmeticOptions options)
     {
-        var baseModel = Compatibility.RequireCommonBase(taskVectors);
-        int count = taskVectors.Count;
-        var densities = Expand(options.Density, count, TaskArithmeticMethod.DefaultDensity, "Density");
-        bool normalize = options.Normalize ?? method.NormalizeDefault;
-        var rescale = options.Rescale ?? (method.RescaleDefault ? Rescale.L1 : Rescale.None);
-        var weights = taskVectors.Select(tv => tv.Weight).ToArray();
-        double weightSum = taskVectors.Sum(tv => tv.Weight);
-        // §4.1: without consensus the divisor is Σw, replaced by 1 when it is (nearly) zero.
-        double divisor = normalize && Math.Abs(weightSum) >= 1e-8 ? weightSum : 1.0;
-
-        ITensorPlan Sparsified(int i, TensorSpec spec) => method.Sparsifier switch
+        if (taskVectors.Count == 0) throw new PlanException("NoInput", "at least one task vector is needed.");
+        var settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)
         {
-            Sparsifier.None => taskVectors[i].PlanFor(spec),
-            Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i], rescale),
-            Sparsifier.Random => new RandomDropPlan(taskVectors[i].PlanFor(spec), densities[i], options.Seed, i, rescale),
-            _ => throw new ArgumentOutOfRangeException(nameof(method)),
+            ["lambda"] = ParameterSetting.Of(options.Lambda),
+        };
+        if (options.Normalize is bool normalize) settings["normalize"] = ParameterSetting.Of(normalize);
+        if (options.Rescale is Rescale rescale) settings["rescale"] = ParameterSetting.Of(rescale != Methods.Rescale.None);
+        var inputs = PerModel(taskVectors, "density", options.Density, "Density", settings);
+        return MethodMerge.Build(new MergeRequest(MergeMethods.Find(method.Name)!, inputs)
+        {
+            Settings = settings,
+            Seed = options.Seed,
+            SignRule = options.SignRule,
+            RescaleRule = options.Rescale is Rescale rule && rule != Methods.Rescale.None ? rule : Methods.Rescale.L1,
+        });
+    }
+
+    /// <summary>One value for all vectors becomes a merge-wide setting; one per vector, each vector's own.</summary>
+    private static List<MergeInput> PerModel(IReadOnlyList<TaskVectorHandle> vectors, string name, double[]? values, string parameter,
+        Dictionary<string, ParameterSetting> settings)
+    {
+        if (values is { Length: 1 }) settings[name] = ParameterSetting.Of(values[0]);
+        if (values is { Length: > 1 } && values.Length != vectors.Count)
+            throw new PlanException("ParameterCountMismatch", $"{parameter} has {values.Length} values for {vectors.Count} inputs; give one value, or one per input.");
+        return vectors.Select((v, i) => MergeInput.Of(v, values is { Length: > 1 }
+            ? new Dictionary<string, ParameterSetting> { [name] = ParameterSetting.Of(values[i]) }
+            : null)).ToList();
+    }
+
+    /// <summary>One tensor of a family merge: each delta sparsified on its own, then combined over the base (§4.1 steps 3–8).</summary>
+    internal static ITensorPlan PlanTensor(TaskArithmeticMethod method, ITensorPlan basePlan, IReadOnlyList<ITensorPlan> deltas,
+        TensorParameters parameters, MergeRequest request)
+    {
+        var weights = parameters.PerModel("weight");
+        var densities = parameters.PerModel("density");
+        bool normalize = parameters.Flag("normalize");
+        var rescale = parameters.Flag("rescale") ? request.RescaleRule : Rescale.None;
+        double lambda = parameters.Number("lambda");
+
+        ITensorPlan Sparsified(int i) => method.Sparsifier switch
+        {
+            Sparsifier.None => deltas[i],
+            Sparsifier.Magnitude => new MagnitudeTrimPlan(deltas[i], densities[i], rescale),
+            Sparsifier.Random => new RandomDropPlan(deltas[i], densities[i], request.Seed, i, rescale),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method.Sparsifier, "no plan for this sparsifier."),
         };
 
-        ITensorPlan Merged(TensorSpec spec)
-        {
-            var basePlan = baseModel.PlanFor(spec.Name);
-            var inputs = Enumerable.Range(0, count).Select(i => Sparsified(i, spec)).ToList();
-            return method.SignConsensus
-                ? new SignConsensusPlan(basePlan, inputs, weights, options.SignRule, normalize, options.Lambda)
-                : new WeightedSumPlan(basePlan, inputs, weights, divisor, options.Lambda);
-        }
-
-        string settings = FormattableString.Invariant($"density={Describe(densities)}, normalize={normalize}, lambda={options.Lambda}")
-            + (method.SignConsensus ? $", sign={options.SignRule}" : "")
-            + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}" : "")
-            + (method.Sparsifier != Sparsifier.None ? $", rescale={rescale}" : "");
-        string description = $"{method.Name}({settings}) of [{string.Join(", ", taskVectors.Select(tv => tv.Description))}]";
-        return Derived.Merged(baseModel, method.Name, description, Merged, taskVectors.SelectMany(tv => tv.InputPaths));
+        var inputs = Enumerable.Range(0, deltas.Count).Select(Sparsified).ToList();
+        if (inputs.Count == 0) return basePlan;
+        if (method.SignConsensus) return new SignConsensusPlan(basePlan, inputs, weights, request.SignRule, normalize, lambda);
+        double weightSum = weights.Sum();
+        // §4.1: without consensus the divisor is Σw, replaced by 1 when it is (nearly) zero.
+        double divisor = normalize && Math.Abs(weightSum) >= 1e-8 ? weightSum : 1.0;
+        return new WeightedSumPlan(basePlan, inputs, weights, divisor, lambda);
     }
 
     internal static double[] Expand(double[]? values, int count, double fallback, string name)
@@ -73,8 +95,4 @@ public static class TaskArithmeticMerge
             throw new PlanException("ParameterCountMismatch", $"{name} has {values.Length} values for {count} inputs; give one value, or one per input.");
         return values;
     }
-
-    private static string Describe(double[] values) =>
-        values.Distinct().Count() == 1 ? values[0].ToString(CultureInfo.InvariantCulture)
-            : "[" + string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]";
 }

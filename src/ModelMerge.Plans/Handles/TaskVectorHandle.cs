@@ -1,4 +1,5 @@
 using ModelMerge.Plans.Graph;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Plans.Handles;
 
@@ -10,9 +11,10 @@ public sealed class TaskVectorHandle
 {
     private readonly Func<TensorSpec, ITensorPlan> _planFor;
 
-    internal TaskVectorHandle(string name, string description, CheckpointHandle baseModel, double weight,
-        Func<TensorSpec, ITensorPlan> planFor, IReadOnlySet<string> inputPaths)
+    internal TaskVectorHandle(string name, string description, CheckpointHandle baseModel, ParameterSetting weight,
+        Func<TensorSpec, ITensorPlan> planFor, IReadOnlySet<string> inputPaths, CheckpointHandle? fineTuned = null)
     {
+        FineTuned = fineTuned;
         Name = name;
         Description = description;
         Base = baseModel;
@@ -30,8 +32,11 @@ public sealed class TaskVectorHandle
 
     public CheckpointHandle Base { get; }
 
-    /// <summary>The weight w_i this vector carries into a merge (negative negates it).</summary>
-    public double Weight { get; }
+    /// <summary>The weight w_i this vector carries into a merge (negative negates it): a number, or one that varies by tensor name and layer.</summary>
+    public ParameterSetting Weight { get; }
+
+    /// <summary>The fine-tuned checkpoint when the vector is its plain difference from the base (not sparsified).</summary>
+    internal CheckpointHandle? FineTuned { get; }
 
     /// <summary>The tensors the vector covers: the base's floating-point tensors.</summary>
     public IReadOnlyList<TensorSpec> Tensors { get; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using ModelMerge.Formats;
 using ModelMerge.Methods;
 using ModelMerge.Plans.Graph;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Plans.Handles;
 
@@ -9,13 +10,17 @@ namespace ModelMerge.Plans.Handles;
 public static class TaskVectors
 {
     /// <summary>τ = fine-tuned − base. The two must have the same tensors with the same shapes.</summary>
-    public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, double weight = 1.0)
+    public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, double weight = 1.0) =>
+        Difference(baseModel, fineTuned, ParameterSetting.Of(weight));
+
+    /// <summary>τ = fine-tuned − base, carrying a weight that may vary by tensor name and layer.</summary>
+    public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, ParameterSetting weight)
     {
         Compatibility.RequireSameTensors(baseModel, fineTuned);
         var inputs = new HashSet<string>(baseModel.InputPaths, StringComparer.Ordinal);
         inputs.UnionWith(fineTuned.InputPaths);
         return new TaskVectorHandle(fineTuned.Name, $"{fineTuned.Name} - {baseModel.Name}", baseModel, weight,
-            spec => new DifferencePlan(fineTuned.PlanFor(spec.Name), baseModel.PlanFor(spec.Name)), inputs);
+            spec => new DifferencePlan(fineTuned.PlanFor(spec.Name), baseModel.PlanFor(spec.Name)), inputs, fineTuned);
     }
 
     /// <summary>
@@ -57,6 +62,10 @@ public static class Compatibility
                     $"'{other.Name}' has a tensor '{tensor.Name}' that '{reference.Name}' lacks; the models are not the same architecture.", tensor.Name);
     }
 
+    /// <summary>One handle, or two opens of the same stored checkpoint.</summary>
+    public static bool SameCheckpoint(CheckpointHandle a, CheckpointHandle b) =>
+        ReferenceEquals(a, b) || (a.Path is not null && a.Path == b.Path);
+
     /// <summary>All task vectors must be relative to one base, or their sum means nothing.</summary>
     public static CheckpointHandle RequireCommonBase(IReadOnlyList<TaskVectorHandle> taskVectors)
     {
@@ -64,8 +73,7 @@ public static class Compatibility
         var first = taskVectors[0].Base;
         foreach (var tv in taskVectors.Skip(1))
         {
-            bool same = ReferenceEquals(tv.Base, first) || (tv.Base.Path is not null && tv.Base.Path == first.Path);
-            if (!same)
+            if (!SameCheckpoint(tv.Base, first))
                 throw new PlanException(BaseMismatch,
                     $"task vector '{tv.Name}' is relative to '{tv.Base}' but '{taskVectors[0].Name}' is relative to '{first}'; task vectors can only be merged over one base.", tv.Name);
         }

@@ -1,0 +1,129 @@
+using System.Globalization;
+
+namespace ModelMerge.Plans.Parameters;
+
+/// <summary>
+/// A parameter's value as a recipe states it (merge-semantics §1.3): a number, a gradient
+/// interpolated over layer depth, or a list of tensor-name filters each with its own value.
+/// Immutable; resolving it for a tensor reads nothing but the tensor's name and depth.
+/// </summary>
+public abstract class ParameterSetting
+{
+    public static ParameterSetting Of(double value) => new ScalarSetting(value);
+
+    public static ParameterSetting Of(bool value) => new ScalarSetting(value ? 1 : 0);
+
+    /// <summary>A gradient: values spread evenly over the layers, interpolated linearly between them.</summary>
+    public static ParameterSetting Gradient(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("a gradient needs at least one value.", nameof(values));
+        return values.Count == 1 ? new ScalarSetting(values[0]) : new GradientSetting([.. values]);
+    }
+
+    /// <summary>
+    /// Filters tried on each tensor name. <paramref name="ordered"/>: the first matching rule
+    /// wins, as in a recipe's list. Unordered (a plain hashtable): at most one specific filter
+    /// may match a name, and a catch-all rule applies only when none does.
+    /// </summary>
+    public static ParameterSetting Filtered(IReadOnlyList<FilterRule> rules, bool ordered)
+    {
+        if (rules.Count == 0) throw new ArgumentException("a filtered setting needs at least one rule.", nameof(rules));
+        return new FilteredSetting([.. rules], ordered);
+    }
+
+    /// <summary>This setting with every value multiplied by <paramref name="factor"/> (−1 negates a weight).</summary>
+    public ParameterSetting Times(double factor) =>
+        factor == 1 ? this : this is ScalarSetting scalar ? new ScalarSetting(scalar.Value * factor) : new ScaledSetting(this, factor);
+
+    /// <summary>
+    /// The value for tensor <paramref name="tensorName"/> at layer position <paramref name="layerPosition"/>
+    /// (0 first layer … 1 last), or null when no filter matches and lookup goes on to the next level.
+    /// </summary>
+    public abstract double? Resolve(string tensorName, double layerPosition);
+
+    /// <summary>Whether the value can differ between layers (booleans and integers may not).</summary>
+    public abstract bool VariesWithDepth { get; }
+
+    /// <summary>Whether the value can differ between tensors at all.</summary>
+    public virtual bool IsConstant => false;
+
+    protected static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One filter of a filtered setting: tensors whose name contains <see cref="Filter"/> (case-sensitive) get <see cref="Value"/>; a null filter or "*" matches every tensor.</summary>
+public sealed record FilterRule(string? Filter, ParameterSetting Value)
+{
+    public bool IsCatchAll => Filter is null or "*";
+
+    public bool Matches(string tensorName) => IsCatchAll || tensorName.Contains(Filter!, StringComparison.Ordinal);
+
+    public override string ToString() => $"{(IsCatchAll ? "*" : Filter)}: {Value}";
+}
+
+internal sealed class ScalarSetting(double value) : ParameterSetting
+{
+    public double Value { get; } = value;
+
+    public override double? Resolve(string tensorName, double layerPosition) => Value;
+
+    public override bool VariesWithDepth => false;
+
+    public override bool IsConstant => true;
+
+    public override string ToString() => Format(Value);
+}
+
+internal sealed class GradientSetting(double[] values) : ParameterSetting
+{
+    /// <summary>§1.3: s = t·(n−1), interpolate between g[floor(s)] and the next; t is never clamped.</summary>
+    public override double? Resolve(string tensorName, double layerPosition)
+    {
+        double s = layerPosition * (values.Length - 1);
+        int lower = (int)Math.Floor(s);
+        lower = Math.Clamp(lower, 0, values.Length - 1);
+        int upper = Math.Min(values.Length - 1, lower + 1);
+        double fraction = s - lower;
+        return (1 - fraction) * values[lower] + fraction * values[upper];
+    }
+
+    public override bool VariesWithDepth => true;
+
+    public override string ToString() => "[" + string.Join(", ", values.Select(Format)) + "]";
+}
+
+internal sealed class FilteredSetting(FilterRule[] rules, bool ordered) : ParameterSetting
+{
+    public override double? Resolve(string tensorName, double layerPosition)
+    {
+        if (ordered)
+        {
+            foreach (var rule in rules)
+                if (rule.Matches(tensorName)) return rule.Value.Resolve(tensorName, layerPosition);
+            return null;
+        }
+        FilterRule? match = null;
+        foreach (var rule in rules.Where(r => !r.IsCatchAll && r.Matches(tensorName)))
+        {
+            if (match is not null)
+                throw new PlanException(ParameterErrors.FilterAmbiguous,
+                    $"the filters '{match.Filter}' and '{rule.Filter}' both match tensor '{tensorName}' and a hashtable has no order; "
+                    + "write the setting as [ordered]@{ ... } so the first matching filter wins.", tensorName);
+            match = rule;
+        }
+        match ??= rules.FirstOrDefault(r => r.IsCatchAll);
+        return match?.Value.Resolve(tensorName, layerPosition);
+    }
+
+    public override bool VariesWithDepth => rules.Any(r => r.Value.VariesWithDepth);
+
+    public override string ToString() => "{" + string.Join("; ", rules.Select(r => r.ToString())) + "}";
+}
+
+internal sealed class ScaledSetting(ParameterSetting inner, double factor) : ParameterSetting
+{
+    public override double? Resolve(string tensorName, double layerPosition) => inner.Resolve(tensorName, layerPosition) * factor;
+
+    public override bool VariesWithDepth => inner.VariesWithDepth;
+
+    public override string ToString() => $"{Format(factor)}×{inner}";
+}
