@@ -8,7 +8,7 @@
     Author               = 'ModelMerge contributors'
     CompanyName          = 'ModelMerge'
     Copyright            = '(c) ModelMerge contributors. MIT License.'
-    Description          = 'Merge fine-tuned neural-network checkpoints without training: linear, task arithmetic, TIES, DARE. Streams safetensors checkpoints tensor by tensor, in bounded memory, reproducibly.'
+    Description          = 'Merge fine-tuned neural-network checkpoints without training: linear, SLERP, task arithmetic, TIES, DARE, DELLA, Model Stock and every other mergekit method, and layer stacks. Streams safetensors checkpoints tensor by tensor, in bounded memory, reproducibly.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('ModelMerge.Format.ps1xml')
@@ -20,6 +20,8 @@
         'Invoke-TaskArithmetic'
         'Invoke-LinearMerge'
         'Invoke-Merge'
+        'New-LayerSlice'
+        'Join-LayerSlice'
         'Export-Checkpoint'
     )
     FunctionsToExport    = @()

@@ -19,6 +19,15 @@ public static partial class TensorOrder
         return match.Success && int.TryParse(match.Groups[1].ValueSpan, out int layer) ? layer : null;
     }
 
+    /// <summary>The name with its block index replaced: layer 20 of one model written as layer 30 of a stack.</summary>
+    public static string WithLayerIndex(string name, int layer)
+    {
+        var match = LayerPattern().Match(name);
+        if (!match.Success) throw new ArgumentException($"tensor '{name}' is not inside a repeated block.", nameof(name));
+        var index = match.Groups[1];
+        return string.Concat(name.AsSpan(0, index.Index), layer.ToString(System.Globalization.CultureInfo.InvariantCulture), name.AsSpan(index.Index + index.Length));
+    }
+
     public static int Compare(string a, string b)
     {
         var ka = Key(a);

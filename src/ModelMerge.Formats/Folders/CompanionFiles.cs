@@ -18,13 +18,15 @@ public static class CompanionFiles
     ];
 
     /// <summary>Copies the companions found in <paramref name="donorFolder"/>; returns the names copied.</summary>
-    public static IReadOnlyList<string> CopyInto(string donorFolder, string destination, DType? outputDType)
+    /// <param name="configChanges">Integer keys to set in config.json, e.g. the layer count of a layer stack.</param>
+    public static IReadOnlyList<string> CopyInto(string donorFolder, string destination, DType? outputDType,
+        IReadOnlyDictionary<string, long>? configChanges = null)
     {
         var copied = new List<string>();
         string config = Path.Combine(donorFolder, "config.json");
         if (File.Exists(config))
         {
-            WriteConfig(config, Path.Combine(destination, "config.json"), outputDType);
+            WriteConfig(config, Path.Combine(destination, "config.json"), outputDType, configChanges);
             copied.Add("config.json");
         }
         foreach (var name in Copied)
@@ -37,7 +39,7 @@ public static class CompanionFiles
         return copied;
     }
 
-    private static void WriteConfig(string source, string destination, DType? outputDType)
+    private static void WriteConfig(string source, string destination, DType? outputDType, IReadOnlyDictionary<string, long>? changes)
     {
         JsonNode? root;
         try
@@ -51,6 +53,7 @@ public static class CompanionFiles
         if (root is not JsonObject config)
             throw new CheckpointFormatException("ConfigInvalid", source, "config.json must be a JSON object.");
         if (outputDType is DType dtype) config["torch_dtype"] = dtype.ToTorchName();
+        foreach (var (key, value) in changes ?? new Dictionary<string, long>()) config[key] = value;
         File.WriteAllText(destination, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 }

@@ -53,7 +53,7 @@ public static class CheckpointExporter
         }
         if (checkpoint.Donor.Folder is string donor)
         {
-            var copied = CompanionFiles.CopyInto(donor, staging.Path, options.DType);
+            var copied = CompanionFiles.CopyInto(donor, staging.Path, options.DType, checkpoint.ConfigChanges);
             if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
         }
         staging.Commit(options.Force);

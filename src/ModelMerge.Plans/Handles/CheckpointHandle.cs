@@ -14,8 +14,10 @@ public sealed class CheckpointHandle
     private readonly Func<TensorSpec, ITensorPlan> _planFor;
 
     internal CheckpointHandle(string name, string description, string? path, IReadOnlyList<TensorSpec> tensors,
-        Func<TensorSpec, ITensorPlan> planFor, SafetensorsCheckpoint donor, IReadOnlySet<string> inputPaths)
+        Func<TensorSpec, ITensorPlan> planFor, SafetensorsCheckpoint donor, IReadOnlySet<string> inputPaths,
+        IReadOnlyDictionary<string, long>? configChanges = null)
     {
+        ConfigChanges = configChanges ?? new Dictionary<string, long>();
         Name = name;
         Description = description;
         Path = path;
@@ -52,6 +54,9 @@ public sealed class CheckpointHandle
 
     /// <summary>The stored checkpoint whose config and tokenizer files an export copies (the base model).</summary>
     internal SafetensorsCheckpoint Donor { get; }
+
+    /// <summary>Integer keys an export writes into the donor's config.json (num_hidden_layers of a layer stack).</summary>
+    internal IReadOnlyDictionary<string, long> ConfigChanges { get; }
 
     /// <summary>Every stored checkpoint path this handle reads, so an export never overwrites one.</summary>
     internal IReadOnlySet<string> InputPaths { get; }

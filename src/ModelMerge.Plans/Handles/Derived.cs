@@ -16,6 +16,6 @@ internal static class Derived
         inputs.UnionWith(inputPaths);
         return new CheckpointHandle(name, description, null, baseModel.Tensors,
             spec => spec.IsMergeable ? merged(spec) : baseModel.PlanFor(spec.Name),
-            baseModel.Donor, inputs);
+            baseModel.Donor, inputs, baseModel.ConfigChanges);
     }
 }
