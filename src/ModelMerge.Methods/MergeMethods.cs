@@ -12,6 +12,7 @@ public static class MergeMethods
     [
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
         Slerp.Method,
+        Nuslerp.Method,
     ];
 
     public static MergeMethod? Find(string name) =>
