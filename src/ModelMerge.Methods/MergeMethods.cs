@@ -13,6 +13,7 @@ public static class MergeMethods
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
         Slerp.Method,
         Nuslerp.Method,
+        Multislerp.Method,
     ];
 
     public static MergeMethod? Find(string name) =>
