@@ -14,6 +14,7 @@ public static class MergeMethods
         Slerp.Method,
         Nuslerp.Method,
         Multislerp.Method,
+        Karcher.Method,
     ];
 
     public static MergeMethod? Find(string name) =>
