@@ -12,6 +12,10 @@ public static class MergeMethods
     [
         Linear.Method,
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
+        Slerp.Method,
+        Nuslerp.Method,
+        Multislerp.Method,
+        Karcher.Method,
     ];
 
     public static MergeMethod? Find(string name) =>
