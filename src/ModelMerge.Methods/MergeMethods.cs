@@ -12,6 +12,7 @@ public static class MergeMethods
     [
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
         Passthrough.Method,
+        NearSwap.Method,
     ];
 
     public static MergeMethod? Find(string name) =>
