@@ -11,6 +11,7 @@ public static class MergeMethods
     public static IReadOnlyList<MergeMethod> All { get; } =
     [
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
+        ModelStock.Method,
         Passthrough.Method,
         NearSwap.Method,
     ];
