@@ -12,6 +12,7 @@ public static class MergeMethods
     [
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
         ModelStock.Method,
+        Sce.Method,
         Passthrough.Method,
         NearSwap.Method,
     ];
