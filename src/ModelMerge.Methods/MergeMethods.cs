@@ -15,6 +15,8 @@ public static class MergeMethods
         Sce.Method,
         Passthrough.Method,
         NearSwap.Method,
+        ReinforcedAgentMerge.Method,
+        ReinforcedAgentMerge.PlusMethod,
     ];
 
     public static MergeMethod? Find(string name) =>
