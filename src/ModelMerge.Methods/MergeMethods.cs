@@ -15,6 +15,7 @@ public static class MergeMethods
         Sce.Method,
         Passthrough.Method,
         NearSwap.Method,
+        ArceeFusion.Method,
         ReinforcedAgentMerge.Method,
         ReinforcedAgentMerge.PlusMethod,
     ];
