@@ -11,11 +11,18 @@ public static class MergeMethods
     public static IReadOnlyList<MergeMethod> All { get; } =
     [
         Linear.Method,
-        .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
         Slerp.Method,
         Nuslerp.Method,
         Multislerp.Method,
         Karcher.Method,
+        .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
+        ModelStock.Method,
+        Sce.Method,
+        Passthrough.Method,
+        NearSwap.Method,
+        ArceeFusion.Method,
+        ReinforcedAgentMerge.Method,
+        ReinforcedAgentMerge.PlusMethod,
     ];
 
     public static MergeMethod? Find(string name) =>
