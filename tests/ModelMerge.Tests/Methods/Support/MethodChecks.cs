@@ -13,32 +13,19 @@ internal static class MethodChecks
     public static readonly long[] RowMatrix = [300, 700];
 
     /// <summary>Each element within one float32 ulp of the float64 reference rounded to float32.</summary>
-    public static void WithinOneUlp(double[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        int failures = 0, worst = -1;
-        long worstDistance = 0;
-        for (int j = 0; j < actual.Length; j++)
-        {
-            long distance = FloatUlps.SingleDistance(actual[j], (float)expected[j]);
-            if (distance <= 1) continue;
-            failures++;
-            if (distance > worstDistance) (worst, worstDistance) = (j, distance);
-        }
-        Assert.True(failures == 0,
-            $"{failures} of {actual.Length} elements are more than one float32 ulp from the reference; worst is element {worst}, " +
-            $"{worstDistance} ulps: {(worst < 0 ? 0 : actual[worst])} vs {(worst < 0 ? 0 : expected[worst])}");
-    }
+    public static void WithinOneUlp(double[] expected, float[] actual) => RoundedReference.AssertWithinOneUlp(expected, actual);
 
     /// <summary>Runs the merge on one thread and on two and returns the one-thread result after checking both have the same bits.</summary>
     public static float[] SameBitsOnOneAndTwoThreads(ITensorMerge method, long[] shape, float[]? baseValues, params float[][] models)
     {
-        var single = TensorMergeRunner.Run(method, shape, new ChunkRunner(1), baseValues, models);
-        var parallel = TensorMergeRunner.Run(method, shape, new ChunkRunner(2), baseValues, models);
-        for (int j = 0; j < single.Length; j++)
-            Assert.True(BitConverter.SingleToUInt32Bits(single[j]) == BitConverter.SingleToUInt32Bits(parallel[j]),
-                $"element {j}: {single[j]} on one thread, {parallel[j]} on two");
-        return single;
+        float[]? single = null;
+        RoundedReference.AssertSameBitsOnOneAndTwoThreads(runner =>
+        {
+            var result = TensorMergeRunner.Run(method, shape, runner, baseValues, models);
+            single ??= result;   // the first call runs on one thread
+            return result;
+        });
+        return single!;
     }
 
     /// <summary>Normally distributed float32 values (Box–Muller on a seeded generator).</summary>
