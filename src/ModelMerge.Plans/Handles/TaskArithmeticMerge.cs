@@ -13,6 +13,9 @@ public sealed record TaskArithmeticOptions
     /// <summary>Per task vector, or one value for all; null = 1.0 (no sparsification).</summary>
     public double[]? Density { get; init; }
 
+    /// <summary>Breadcrumbs' fraction of the largest magnitudes dropped, per task vector or one for all; null = 0.01.</summary>
+    public double[]? Gamma { get; init; }
+
     public bool? Normalize { get; init; }
 
     public Rescale? Rescale { get; init; }
@@ -25,7 +28,7 @@ public sealed record TaskArithmeticOptions
     public ulong Seed { get; init; }
 }
 
-/// <summary>Builds task arithmetic, TIES, DARE-linear and DARE-TIES merges as one lazy checkpoint.</summary>
+/// <summary>Builds the task-arithmetic family (task arithmetic, TIES, DARE, Breadcrumbs) as one lazy checkpoint.</summary>
 public static class TaskArithmeticMerge
 {
     public static CheckpointHandle Build(TaskArithmeticMethod method, IReadOnlyList<TaskVectorHandle> taskVectors, TaskArithmeticOptions options)
@@ -33,6 +36,7 @@ public static class TaskArithmeticMerge
         var baseModel = Compatibility.RequireCommonBase(taskVectors);
         int count = taskVectors.Count;
         var densities = Expand(options.Density, count, TaskArithmeticMethod.DefaultDensity, "Density");
+        var gammas = Expand(options.Gamma, count, TaskArithmeticMethod.DefaultGamma, "Gamma");
         bool normalize = options.Normalize ?? method.NormalizeDefault;
         var rescale = options.Rescale ?? (method.RescaleDefault ? Rescale.L1 : Rescale.None);
         var weights = taskVectors.Select(tv => tv.Weight).ToArray();
@@ -45,6 +49,7 @@ public static class TaskArithmeticMerge
             Sparsifier.None => taskVectors[i].PlanFor(spec),
             Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i], rescale),
             Sparsifier.Random => new RandomDropPlan(taskVectors[i].PlanFor(spec), densities[i], options.Seed, i, rescale),
+            Sparsifier.MagnitudeOutliers => new OutlierTrimPlan(taskVectors[i].PlanFor(spec), densities[i], gammas[i], rescale),
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
 
@@ -59,6 +64,7 @@ public static class TaskArithmeticMerge
 
         string settings = FormattableString.Invariant($"density={Describe(densities)}, normalize={normalize}, lambda={options.Lambda}")
             + (method.SignConsensus ? $", sign={options.SignRule}" : "")
+            + (method.Sparsifier == Sparsifier.MagnitudeOutliers ? $", gamma={Describe(gammas)}" : "")
             + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}" : "")
             + (method.Sparsifier != Sparsifier.None ? $", rescale={rescale}" : "");
         string description = $"{method.Name}({settings}) of [{string.Join(", ", taskVectors.Select(tv => tv.Description))}]";
