@@ -16,6 +16,9 @@ public sealed record TaskArithmeticOptions
     /// <summary>Breadcrumbs' fraction of the largest magnitudes dropped, per task vector or one for all; null = 0.01.</summary>
     public double[]? Gamma { get; init; }
 
+    /// <summary>DELLA's spread of the keep probability by magnitude rank, per task vector or one for all; null = 0.15.</summary>
+    public double[]? Epsilon { get; init; }
+
     public bool? Normalize { get; init; }
 
     public Rescale? Rescale { get; init; }
@@ -24,11 +27,11 @@ public sealed record TaskArithmeticOptions
 
     public SignRule SignRule { get; init; } = SignRule.Sum;
 
-    /// <summary>Keys the random sparsifier's stream.</summary>
+    /// <summary>Keys the random sparsifiers' streams (DARE, DELLA).</summary>
     public ulong Seed { get; init; }
 }
 
-/// <summary>Builds the task-arithmetic family (task arithmetic, TIES, DARE, Breadcrumbs) as one lazy checkpoint.</summary>
+/// <summary>Builds the task-arithmetic family (task arithmetic, TIES, DARE, Breadcrumbs, DELLA) as one lazy checkpoint.</summary>
 public static class TaskArithmeticMerge
 {
     public static CheckpointHandle Build(TaskArithmeticMethod method, IReadOnlyList<TaskVectorHandle> taskVectors, TaskArithmeticOptions options)
@@ -37,6 +40,7 @@ public static class TaskArithmeticMerge
         int count = taskVectors.Count;
         var densities = Expand(options.Density, count, TaskArithmeticMethod.DefaultDensity, "Density");
         var gammas = Expand(options.Gamma, count, TaskArithmeticMethod.DefaultGamma, "Gamma");
+        var epsilons = Expand(options.Epsilon, count, TaskArithmeticMethod.DefaultEpsilon, "Epsilon");
         bool normalize = options.Normalize ?? method.NormalizeDefault;
         var rescale = options.Rescale ?? (method.RescaleDefault ? Rescale.L1 : Rescale.None);
         var weights = taskVectors.Select(tv => tv.Weight).ToArray();
@@ -50,6 +54,7 @@ public static class TaskArithmeticMerge
             Sparsifier.Magnitude => new MagnitudeTrimPlan(taskVectors[i].PlanFor(spec), densities[i], rescale),
             Sparsifier.Random => new RandomDropPlan(taskVectors[i].PlanFor(spec), densities[i], options.Seed, i, rescale),
             Sparsifier.MagnitudeOutliers => new OutlierTrimPlan(taskVectors[i].PlanFor(spec), densities[i], gammas[i], rescale),
+            Sparsifier.RankedRandom => new RankedDropPlan(taskVectors[i].PlanFor(spec), spec.Shape, densities[i], epsilons[i], options.Seed, i, rescale),
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
 
@@ -65,7 +70,8 @@ public static class TaskArithmeticMerge
         string settings = FormattableString.Invariant($"density={Describe(densities)}, normalize={normalize}, lambda={options.Lambda}")
             + (method.SignConsensus ? $", sign={options.SignRule}" : "")
             + (method.Sparsifier == Sparsifier.MagnitudeOutliers ? $", gamma={Describe(gammas)}" : "")
-            + (method.Sparsifier == Sparsifier.Random ? $", seed={options.Seed}" : "")
+            + (method.Sparsifier == Sparsifier.RankedRandom ? $", epsilon={Describe(epsilons)}" : "")
+            + (method.Sparsifier is Sparsifier.Random or Sparsifier.RankedRandom ? $", seed={options.Seed}" : "")
             + (method.Sparsifier != Sparsifier.None ? $", rescale={rescale}" : "");
         string description = $"{method.Name}({settings}) of [{string.Join(", ", taskVectors.Select(tv => tv.Description))}]";
         return Derived.Merged(baseModel, method.Name, description, Merged, taskVectors.SelectMany(tv => tv.InputPaths));

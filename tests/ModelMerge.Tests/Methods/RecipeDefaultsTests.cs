@@ -14,6 +14,8 @@ public sealed class RecipeDefaultsTests
         { "dare_ties", false, true, true, Sparsifier.Random },
         { "breadcrumbs", false, false, false, Sparsifier.MagnitudeOutliers },
         { "breadcrumbs_ties", false, false, true, Sparsifier.MagnitudeOutliers },
+        { "della", true, true, true, Sparsifier.RankedRandom },
+        { "della_linear", false, true, false, Sparsifier.RankedRandom },
     };
 
     [Theory]
