@@ -39,9 +39,9 @@ public static class MergeMethods
             MethodParameter.Model("density", TaskArithmeticMethod.DefaultDensity, "Fraction of the task vector the sparsifier keeps (1 keeps all)."),
         };
         if (method.Sparsifier == Sparsifier.MagnitudeOutliers)
-            parameters.Add(MethodParameter.Model("gamma", 0.01, "Fraction of the largest magnitudes dropped as outliers."));
+            parameters.Add(MethodParameter.Model("gamma", TaskArithmeticMethod.DefaultGamma, "Fraction of the largest magnitudes dropped as outliers."));
         if (method.Sparsifier == Sparsifier.RankedRandom)
-            parameters.Add(MethodParameter.Model("epsilon", 0.15, "Spread of the keep probability around density, by magnitude rank."));
+            parameters.Add(MethodParameter.Model("epsilon", TaskArithmeticMethod.DefaultEpsilon, "Spread of the keep probability around density, by magnitude rank."));
         parameters.Add(MethodParameter.Global("normalize", method.NormalizeDefault ? 1 : 0, "Divide by the sum of the (agreeing) weights.", ParameterKind.Boolean));
         parameters.Add(MethodParameter.Global("rescale", method.RescaleDefault ? 1 : 0, "Rescale survivors to the task vector's L1 norm.", ParameterKind.Boolean));
         parameters.Add(MethodParameter.Global("lambda", TaskArithmeticMethod.DefaultLambda, "Scales the combined delta before it is added to the base."));

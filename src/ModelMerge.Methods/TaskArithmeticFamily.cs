@@ -29,6 +29,12 @@ public sealed record TaskArithmeticMethod(
     public const double DefaultDensity = 1.0;
     public const double DefaultLambda = 1.0;
 
+    /// <summary>Breadcrumbs' γ: the fraction of the largest magnitudes dropped as outliers (§4.5).</summary>
+    public const double DefaultGamma = 0.01;
+
+    /// <summary>DELLA's ε: how far the keep probability moves from density between a row's smallest and largest magnitude (§4.6).</summary>
+    public const double DefaultEpsilon = 0.15;
+
     public static readonly TaskArithmeticMethod TaskArithmetic = new("task_arithmetic", "Task Arithmetic", "https://arxiv.org/abs/2212.04089", Sparsifier.None, false, false, false);
     public static readonly TaskArithmeticMethod Ties = new("ties", "TIES", "https://arxiv.org/abs/2306.01708", Sparsifier.Magnitude, true, true, false);
     public static readonly TaskArithmeticMethod DareLinear = new("dare_linear", "Linear DARE", "https://arxiv.org/abs/2311.03099", Sparsifier.Random, false, false, true);

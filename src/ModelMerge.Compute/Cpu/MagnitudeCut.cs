@@ -10,7 +10,8 @@ namespace ModelMerge.Compute.Cpu;
 /// those equal to it the first <see cref="KeepAtThreshold"/> in index order.
 /// </summary>
 /// <param name="TiesBeforeChunk">Per grid chunk, how many elements equal to the threshold precede it; null when all ties are kept.</param>
-public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, long KeepAtThreshold)
+/// <param name="AtThreshold">How many elements of the whole tensor equal the threshold (kept or not).</param>
+public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, long KeepAtThreshold, long AtThreshold)
 {
     /// <summary>
     /// The cut at <paramref name="threshold"/> keeping <paramref name="keepAtThreshold"/> of the
@@ -21,7 +22,7 @@ public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, l
     internal static MagnitudeCut Create(uint threshold, long keepAtThreshold, long atThreshold, Func<long[]> tiesPerChunk)
     {
         if (threshold == 0 || keepAtThreshold == atThreshold)
-            return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold);
+            return new MagnitudeCut(threshold, TiesBeforeChunk: null, keepAtThreshold, atThreshold);
         var perChunk = tiesPerChunk();
         var before = new long[perChunk.Length];
         long running = 0;
@@ -30,7 +31,7 @@ public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, l
             before[c] = running;
             running += perChunk[c];
         }
-        return new MagnitudeCut(threshold, before, keepAtThreshold);
+        return new MagnitudeCut(threshold, before, keepAtThreshold, atThreshold);
     }
 
     /// <summary>Zeroes what the cut drops in grid chunk <paramref name="chunk"/>.</summary>
@@ -61,7 +62,7 @@ public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, l
                         ties &= ties - 1;
                         tiesLeft--;
                     }
-                    keep |= LaneMask(keptTies);
+                    keep |= LaneMask.FromBits(keptTies);
                 }
                 (v & keep).CopyTo(bits.Slice(i));
             }
@@ -78,10 +79,4 @@ public sealed record MagnitudeCut(uint ThresholdBits, long[]? TiesBeforeChunk, l
             bits[i] = 0;
         }
     }
-
-    private static readonly uint[] LaneBits = [1, 2, 4, 8, 16, 32, 64, 128];
-
-    /// <summary>All-ones in the lanes whose bit is set in <paramref name="lanes"/>.</summary>
-    private static Vector256<uint> LaneMask(uint lanes) =>
-        Vector256.Equals(Vector256.Create(lanes) & Vector256.Create<uint>(LaneBits), Vector256.Create<uint>(LaneBits));
 }

@@ -14,6 +14,12 @@ public sealed record TaskArithmeticOptions
     /// <summary>Per task vector, or one value for all; null = 1.0 (no sparsification).</summary>
     public double[]? Density { get; init; }
 
+    /// <summary>Breadcrumbs' fraction of the largest magnitudes dropped, per task vector or one for all; null = 0.01.</summary>
+    public double[]? Gamma { get; init; }
+
+    /// <summary>DELLA's spread of the keep probability by magnitude rank, per task vector or one for all; null = 0.15.</summary>
+    public double[]? Epsilon { get; init; }
+
     public bool? Normalize { get; init; }
 
     public Rescale? Rescale { get; init; }
@@ -22,7 +28,7 @@ public sealed record TaskArithmeticOptions
 
     public SignRule SignRule { get; init; } = SignRule.Sum;
 
-    /// <summary>Keys the random sparsifier's stream.</summary>
+    /// <summary>Keys the random sparsifiers' streams (DARE, DELLA).</summary>
     public ulong Seed { get; init; }
 }
 
@@ -38,7 +44,10 @@ public static class TaskArithmeticMerge
         };
         if (options.Normalize is bool normalize) settings["normalize"] = ParameterSetting.Of(normalize);
         if (options.Rescale is Rescale rescale) settings["rescale"] = ParameterSetting.Of(rescale != Methods.Rescale.None);
-        var inputs = PerModel(taskVectors, "density", options.Density, "Density", settings);
+        var inputs = taskVectors.Select(v => MergeInput.Of(v)).ToList();
+        inputs = PerModel(inputs, "density", options.Density, "Density", settings);
+        inputs = PerModel(inputs, "gamma", options.Gamma, "Gamma", settings);
+        inputs = PerModel(inputs, "epsilon", options.Epsilon, "Epsilon", settings);
         return MethodMerge.Build(new MergeRequest(MergeMethods.Find(method.Name)!, inputs)
         {
             Settings = settings,
@@ -49,15 +58,19 @@ public static class TaskArithmeticMerge
     }
 
     /// <summary>One value for all vectors becomes a merge-wide setting; one per vector, each vector's own.</summary>
-    private static List<MergeInput> PerModel(IReadOnlyList<TaskVectorHandle> vectors, string name, double[]? values, string parameter,
+    private static List<MergeInput> PerModel(List<MergeInput> inputs, string name, double[]? values, string parameter,
         Dictionary<string, ParameterSetting> settings)
     {
-        if (values is { Length: 1 }) settings[name] = ParameterSetting.Of(values[0]);
-        if (values is { Length: > 1 } && values.Length != vectors.Count)
-            throw new PlanException("ParameterCountMismatch", $"{parameter} has {values.Length} values for {vectors.Count} inputs; give one value, or one per input.");
-        return vectors.Select((v, i) => MergeInput.Of(v, values is { Length: > 1 }
-            ? new Dictionary<string, ParameterSetting> { [name] = ParameterSetting.Of(values[i]) }
-            : null)).ToList();
+        if (values is null || values.Length == 0) return inputs;
+        if (values.Length == 1)
+        {
+            settings[name] = ParameterSetting.Of(values[0]);
+            return inputs;
+        }
+        if (values.Length != inputs.Count)
+            throw new PlanException("ParameterCountMismatch", $"{parameter} has {values.Length} values for {inputs.Count} inputs; give one value, or one per input.");
+        return inputs.Select((input, i) => MergeInput.Of(input.TaskVector!,
+            new Dictionary<string, ParameterSetting>(input.Settings, StringComparer.OrdinalIgnoreCase) { [name] = ParameterSetting.Of(values[i]) })).ToList();
     }
 
     /// <summary>One tensor of a family merge: each delta sparsified on its own, then combined over the base (§4.1 steps 3–8).</summary>
@@ -75,6 +88,8 @@ public static class TaskArithmeticMerge
             Sparsifier.None => deltas[i],
             Sparsifier.Magnitude => new MagnitudeTrimPlan(deltas[i], densities[i], rescale),
             Sparsifier.Random => new RandomDropPlan(deltas[i], densities[i], request.Seed, i, rescale),
+            Sparsifier.MagnitudeOutliers => new OutlierTrimPlan(deltas[i], densities[i], parameters.PerModel("gamma")[i], rescale),
+            Sparsifier.RankedRandom => new RankedDropPlan(deltas[i], parameters.Shape, densities[i], parameters.PerModel("epsilon")[i], request.Seed, i, rescale),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method.Sparsifier, "no plan for this sparsifier."),
         };
 

@@ -12,6 +12,10 @@ public sealed class RecipeDefaultsTests
         { "ties", true, false, true, Sparsifier.Magnitude },
         { "dare_linear", false, true, false, Sparsifier.Random },
         { "dare_ties", false, true, true, Sparsifier.Random },
+        { "breadcrumbs", false, false, false, Sparsifier.MagnitudeOutliers },
+        { "breadcrumbs_ties", false, false, true, Sparsifier.MagnitudeOutliers },
+        { "della", true, true, true, Sparsifier.RankedRandom },
+        { "della_linear", false, true, false, Sparsifier.RankedRandom },
     };
 
     [Theory]
@@ -41,6 +45,16 @@ public sealed class RecipeDefaultsTests
     {
         Assert.Same(TaskArithmeticMethod.DareTies, TaskArithmeticMethod.Find("DARE_TIES"));
         Assert.Null(TaskArithmeticMethod.Find("dare"));
+    }
+
+    [Fact]
+    public void Gamma_and_epsilon_default_as_the_registry_lists_them()
+    {
+        // §2 and §4.1: breadcrumbs drops the largest 1%; della spreads the keep probability by ±0.15.
+        Assert.Equal(0.01, TaskArithmeticMethod.DefaultGamma);
+        Assert.Equal(0.15, TaskArithmeticMethod.DefaultEpsilon);
+        Assert.Equal(0.01, MergeMethods.Find("breadcrumbs")!.FindParameter("gamma")!.Default);
+        Assert.Equal(0.15, MergeMethods.Find("della_linear")!.FindParameter("epsilon")!.Default);
     }
 
     [Fact]

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelMerge.Compute.Cpu;
+
+/// <summary>
+/// One keep bit per element of a tensor, for a sparsifier whose decisions need more than one
+/// grid chunk at a time (della ranks whole rows, and rows straddle chunks): the decisions are
+/// made once, then each chunk read applies its bits. Element j is bit j mod 64 of word j / 64.
+/// </summary>
+public sealed class ElementMask
+{
+    private readonly ulong[] _words;
+
+    public ElementMask(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Length = length;
+        _words = new ulong[(length + 63) / 64];
+    }
+
+    public long Length { get; }
+
+    public bool Keeps(long element) => (_words[element >> 6] >> (int)(element & 63) & 1) != 0;
+
+    /// <summary>
+    /// Sets the keep bits of elements [start, end), given as words whose bit 0 is element
+    /// 64·(start / 64). Writers own disjoint element ranges, so only a word shared with a
+    /// neighbouring range is merged atomically, and the result is the same in any order.
+    /// </summary>
+    public void Merge(long start, long end, ReadOnlySpan<ulong> words)
+    {
+        long first = start >> 6;
+        for (int w = 0; w < words.Length; w++)
+        {
+            long word = first + w;
+            bool owned = word * 64 >= start && word * 64 + 64 <= end;
+            if (owned) _words[word] = words[w];
+            else if (words[w] != 0) Interlocked.Or(ref _words[word], words[w]);
+        }
+    }
+
+    /// <summary>Zeroes the dropped elements of <paramref name="values"/>, which start at element <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Apply(long start, Span<float> values)
+    {
+        int i = 0;
+        for (; i < values.Length && ((start + i) & 7) != 0; i++)
+            if (!Keeps(start + i)) values[i] = 0f;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var asBits = MemoryMarshal.Cast<float, uint>(values);
+            for (; i <= values.Length - 8; i += 8)
+            {
+                long element = start + i;
+                uint lanes = (uint)(_words[element >> 6] >> (int)(element & 63)) & 0xFF;
+                if (lanes == 0xFF) continue;
+                var v = Vector256.Create<uint>(asBits.Slice(i));
+                (v & LaneMask.FromBits(lanes)).CopyTo(asBits.Slice(i));
+            }
+        }
+        for (; i < values.Length; i++)
+            if (!Keeps(start + i)) values[i] = 0f;
+    }
+}
