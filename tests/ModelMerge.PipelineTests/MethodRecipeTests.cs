@@ -114,6 +114,16 @@ public sealed class MethodRecipeTests(ModelFolders models) : IClassFixture<Model
     }
 
     [Fact]
+    public void Verbose_names_every_setting_in_force_and_the_tensors_carried_unchanged()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run(Vectors + "Invoke-Merge ties -Density 0.4 -Verbose");
+        Assert.Empty(result.Errors);
+        Assert.Contains(result.Verbose, v => v.Contains("density = 0.4", StringComparison.Ordinal) && v.Contains("normalize = 1 (default)", StringComparison.Ordinal));
+        Assert.Contains(result.Verbose, v => v.Contains("model.position_ids (I64)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_parameter_the_method_does_not_read_is_a_warning()
     {
         using var session = new PowerShellSession(models.Root);

@@ -128,6 +128,9 @@ public sealed class InvokeMergeCommand : PSCmdlet
         {
             var merged = MethodMerge.Build(Request(method!), WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
+            var carried = merged.Tensors.Where(t => !t.IsMergeable).Select(t => $"{t.Name} ({t.DType})").ToList();
+            if (carried.Count > 0)
+                WriteVerbose($"Carried unchanged from the base (the first model when there is none): {string.Join(", ", carried)}; they are not floating point, so no method touches them.");
             WriteObject(merged);
         }
         catch (Exception ex) when (ex is Plans.PlanException or MergeException or ArgumentException or IOException or Formats.CheckpointFormatException)
