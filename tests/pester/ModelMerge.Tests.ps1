@@ -47,6 +47,17 @@ Describe 'ModelMerge in pwsh' {
         $merged.TensorCount | Should -Be (Get-Checkpoint ./base).TensorCount
     }
 
+    It 'completes merge method names and runs a layer-stacked slerp chain' {
+        $completion = TabExpansion2 -inputScript 'Invoke-Merge -Method sl' -cursorColumn 'Invoke-Merge -Method sl'.Length
+        $completion.CompletionMatches.CompletionText | Should -Contain 'slerp'
+
+        $t = [ordered]@{ self_attn = 0, 1; default = 0.5 }
+        $slerp = Get-Checkpoint ./ft2 | Invoke-Merge slerp -Base ./ft1 -T $t
+        @(New-LayerSlice $slerp 0,2; New-LayerSlice ./base 1,2) | Join-LayerSlice | Export-Checkpoint ./stacked
+        (Get-Content ./stacked/config.json -Raw | ConvertFrom-Json).num_hidden_layers | Should -Be 3
+        (Get-Checkpoint ./stacked).Tensors.Name | Should -Contain 'model.layers.2.mlp.up_proj.weight'
+    }
+
     It 'runs DARE-TIES as a composition' {
         Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-DareDrop -Density 0.5 -Seed 7 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare
         (Get-FileHash ./dare/model.safetensors).Hash | Should -Not -Be (Get-FileHash ./merged/model.safetensors).Hash
