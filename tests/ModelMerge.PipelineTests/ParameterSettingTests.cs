@@ -63,6 +63,30 @@ public sealed class ParameterSettingTests(ModelFolders models) : IClassFixture<M
     }
 
     [Fact]
+    public void Ties_density_per_tensor_gives_each_tensor_the_bytes_of_a_uniform_run_at_its_density()
+    {
+        using var session = new PowerShellSession(models.Root);
+        const string vectors = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | ";
+        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density @{ mlp = 0.5; default = 0.2 } -Lambda 0.5, 1 | Export-Checkpoint ./ties-filtered").Errors);
+        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.5 -Lambda 0.5, 1 | Export-Checkpoint ./ties-half").Errors);
+        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.2 -Lambda 0.5, 1 | Export-Checkpoint ./ties-fifth").Errors);
+
+        var filtered = SafetensorsCheckpoint.Open(models.Output("ties-filtered"));
+        var half = SafetensorsCheckpoint.Open(models.Output("ties-half"));
+        var fifth = SafetensorsCheckpoint.Open(models.Output("ties-fifth"));
+        foreach (var tensor in filtered.Tensors.Where(t => t.DType != DType.I64))
+        {
+            var expected = tensor.Name.Contains("mlp", StringComparison.Ordinal) ? half : fifth;
+            Assert.True(StoredValues.Bytes(expected, tensor.Name).AsSpan().SequenceEqual(StoredValues.Bytes(filtered, tensor.Name)), tensor.Name);
+        }
+        // λ as a gradient: layer 0 at 0.5, layer 1 at 1, so the two layers differ from a λ = 1 run only in layer 0.
+        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./ties-lambda1").Errors);
+        var lambdaOne = SafetensorsCheckpoint.Open(models.Output("ties-lambda1"));
+        Assert.Equal(StoredValues.Bytes(lambdaOne, Attention1), StoredValues.Bytes(fifth, Attention1));
+        Assert.NotEqual(StoredValues.Bytes(lambdaOne, Attention0), StoredValues.Bytes(fifth, Attention0));
+    }
+
+    [Fact]
     public void A_value_that_is_not_a_number_is_refused_by_the_parameter_binder()
     {
         using var session = new PowerShellSession(models.Root);

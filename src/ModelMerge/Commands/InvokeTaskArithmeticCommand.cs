@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using ModelMerge.Methods;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Commands;
 
@@ -18,6 +19,9 @@ public sealed class InvokeTaskArithmeticCommand : TaskVectorMergeCommand
     [Parameter]
     public SwitchParameter Normalize { get; set; }
 
-    protected override (TaskArithmeticMethod, TaskArithmeticOptions) Configure() =>
-        (TaskArithmeticMethod.TaskArithmetic, new TaskArithmeticOptions { Normalize = Normalize.IsPresent, Lambda = Lambda });
+    protected override TaskArithmeticMethod Configure(Dictionary<string, ParameterSetting> settings, IReadOnlyList<Dictionary<string, ParameterSetting>> perVector)
+    {
+        settings["normalize"] = ParameterSetting.Of(Normalize.IsPresent);
+        return TaskArithmeticMethod.TaskArithmetic;
+    }
 }

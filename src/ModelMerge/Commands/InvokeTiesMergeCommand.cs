@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using ModelMerge.Methods;
+using ModelMerge.Commands.Infrastructure;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Commands;
 
@@ -16,10 +18,13 @@ namespace ModelMerge.Commands;
 [OutputType(typeof(CheckpointHandle))]
 public sealed class InvokeTiesMergeCommand : TaskVectorMergeCommand
 {
-    /// <summary>Fraction of each tensor's elements each vector keeps: one value, or one per vector. Default 0.2.</summary>
+    /// <summary>
+    /// Fraction of each tensor's elements each vector keeps: one setting, or one per vector; a setting may vary by tensor
+    /// (@{ mlp = 0.3; default = 0.2 }) and layer. Default 0.2.
+    /// </summary>
     [Parameter(Position = 0)]
-    [ValidateRange(0.0, 1.0)]
-    public double[] Density { get; set; } = [0.2];
+    [ParameterSetting(PerModel = true)]
+    public ParameterSetting[] Density { get; set; } = [ParameterSetting.Of(0.2)];
 
     /// <summary>Elect the sign by the sum of weighted values (Sum, default) or by majority of signs (Count).</summary>
     [Parameter]
@@ -29,12 +34,12 @@ public sealed class InvokeTiesMergeCommand : TaskVectorMergeCommand
     [Parameter]
     public SwitchParameter Normalize { get; set; }
 
-    protected override (TaskArithmeticMethod, TaskArithmeticOptions) Configure() =>
-        (TaskArithmeticMethod.Ties, new TaskArithmeticOptions
-        {
-            Density = Density,
-            Normalize = Given(nameof(Normalize), Normalize),
-            Lambda = Lambda,
-            SignRule = SignRule,
-        });
+    protected override SignRule ElectionRule => SignRule;
+
+    protected override TaskArithmeticMethod Configure(Dictionary<string, ParameterSetting> settings, IReadOnlyList<Dictionary<string, ParameterSetting>> perVector)
+    {
+        Spread("density", Density, settings, perVector);
+        SetSwitch(settings, "normalize", nameof(Normalize), Normalize);
+        return TaskArithmeticMethod.Ties;
+    }
 }

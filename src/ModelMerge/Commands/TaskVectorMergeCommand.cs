@@ -2,6 +2,7 @@ using System.Management.Automation;
 using ModelMerge.Commands.Infrastructure;
 using ModelMerge.Methods;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Commands;
 
@@ -15,9 +16,10 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public TaskVectorHandle[] TaskVector { get; set; } = [];
 
-    /// <summary>Scales the combined delta before it is added to the base (λ). Default 1.</summary>
+    /// <summary>Scales the combined delta before it is added to the base (λ): a number, a layer gradient or per-tensor filters. Default 1.</summary>
     [Parameter]
-    public double Lambda { get; set; } = TaskArithmeticMethod.DefaultLambda;
+    [ParameterSetting]
+    public ParameterSetting Lambda { get; set; } = ParameterSetting.Of(TaskArithmeticMethod.DefaultLambda);
 
     private readonly List<TaskVectorHandle> _collected = [];
 
@@ -26,10 +28,17 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
     protected override void EndProcessing()
     {
         if (_collected.Count == 0) return;
-        var (method, options) = Configure();
+        var settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["lambda"] = Lambda };
+        var perModel = _collected.Select(_ => new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)).ToList();
+        var method = Configure(settings, perModel);
         try
         {
-            var merged = TaskArithmeticMerge.Build(method, _collected, options);
+            var request = new MergeRequest(MergeMethods.Find(method.Name)!, _collected.Select((v, i) => MergeInput.Of(v, perModel[i])).ToList())
+            {
+                Settings = settings,
+                SignRule = ElectionRule,
+            };
+            var merged = MethodMerge.Build(request, WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
             WriteObject(merged);
         }
@@ -39,10 +48,29 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
         }
     }
 
-    /// <summary>The method and its settings, from the cmdlet's parameters.</summary>
-    protected abstract (TaskArithmeticMethod Method, TaskArithmeticOptions Options) Configure();
+    /// <summary>The sign rule of methods with consensus.</summary>
+    protected virtual SignRule ElectionRule => SignRule.Sum;
 
-    /// <summary>A switch's value when the user gave it, else null (the method's default).</summary>
-    protected bool? Given(string parameter, SwitchParameter value) =>
-        MyInvocation.BoundParameters.ContainsKey(parameter) ? value.IsPresent : null;
+    /// <summary>The method; adds the cmdlet's own parameters to the merge-wide and per-vector settings.</summary>
+    protected abstract TaskArithmeticMethod Configure(Dictionary<string, ParameterSetting> settings, IReadOnlyList<Dictionary<string, ParameterSetting>> perVector);
+
+    /// <summary>A switch the user gave, as a setting; nothing when not given (the method's default).</summary>
+    protected void SetSwitch(Dictionary<string, ParameterSetting> settings, string name, string parameter, SwitchParameter value)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(parameter)) settings[name] = ParameterSetting.Of(value.IsPresent);
+    }
+
+    /// <summary>One setting for every vector, or one per vector.</summary>
+    protected void Spread(string name, ParameterSetting[] values, Dictionary<string, ParameterSetting> settings, IReadOnlyList<Dictionary<string, ParameterSetting>> perVector)
+    {
+        if (values.Length == 1)
+        {
+            settings[name] = values[0];
+            return;
+        }
+        if (values.Length != perVector.Count)
+            ThrowTerminatingError(Errors.InvalidInput("ParameterCountMismatch",
+                $"-{char.ToUpperInvariant(name[0])}{name[1..]} has {values.Length} values for {perVector.Count} task vectors; give one value, or one per vector.", values));
+        for (int i = 0; i < values.Length; i++) perVector[i][name] = values[i];
+    }
 }
