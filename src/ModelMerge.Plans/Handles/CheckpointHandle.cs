@@ -12,11 +12,13 @@ public sealed class CheckpointHandle
 {
     private readonly Dictionary<string, int> _index;
     private readonly Func<TensorSpec, ITensorPlan> _planFor;
+    private readonly Func<string, string>? _sourceNames;
 
     internal CheckpointHandle(string name, string description, string? path, IReadOnlyList<TensorSpec> tensors,
         Func<TensorSpec, ITensorPlan> planFor, SafetensorsCheckpoint donor, IReadOnlySet<string> inputPaths,
-        IReadOnlyDictionary<string, long>? configChanges = null)
+        IReadOnlyDictionary<string, long>? configChanges = null, Func<string, string>? sourceNames = null)
     {
+        _sourceNames = sourceNames;
         ConfigChanges = configChanges ?? new Dictionary<string, long>();
         Name = name;
         Description = description;
@@ -57,6 +59,12 @@ public sealed class CheckpointHandle
 
     /// <summary>Integer keys an export writes into the donor's config.json (num_hidden_layers of a layer stack).</summary>
     internal IReadOnlyDictionary<string, long> ConfigChanges { get; }
+
+    /// <summary>
+    /// The name tensor <paramref name="name"/> has in the model it comes from: the same name, but
+    /// for a layer stack the input layer's (per-model parameter filters match that name, §1.3).
+    /// </summary>
+    internal string SourceNameOf(string name) => _sourceNames?.Invoke(name) ?? name;
 
     /// <summary>Every stored checkpoint path this handle reads, so an export never overwrites one.</summary>
     internal IReadOnlySet<string> InputPaths { get; }

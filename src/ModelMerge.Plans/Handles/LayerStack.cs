@@ -31,6 +31,7 @@ public static class LayerStack
         if (slices.Count == 0) throw new PlanException("NoInput", "a layer stack needs at least one slice.");
         var tensors = new List<TensorSpec>();
         var sources = new Dictionary<string, Func<ITensorPlan>>(StringComparer.Ordinal);
+        var sourceNames = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(TensorSpec spec, Func<ITensorPlan> plan)
         {
             tensors.Add(spec);
@@ -48,7 +49,9 @@ public static class LayerStack
                 {
                     string inputName = spec.Name;
                     double position = positions.For(TensorOrder.WithLayerIndex(inputName, k));
-                    Add(spec with { Name = TensorOrder.WithLayerIndex(inputName, output) }, () => Scaled(slice, spec, inputName, position));
+                    string outputName = TensorOrder.WithLayerIndex(inputName, output);
+                    sourceNames[outputName] = slice.Model.SourceNameOf(inputName);
+                    Add(spec with { Name = outputName }, () => Scaled(slice, spec, inputName, position));
                 }
         }
         foreach (var spec in slices[^1].Model.Tensors.Where(t => Section(t) > 0)) Add(spec, () => slices[^1].Model.PlanFor(spec.Name));
@@ -57,7 +60,8 @@ public static class LayerStack
         foreach (var slice in slices) inputs.UnionWith(slice.Model.InputPaths);
         string description = $"passthrough stack of {output} layers: {string.Join(" + ", slices)}";
         return new CheckpointHandle("passthrough", description, null, tensors, spec => sources[spec.Name](), slices[0].Model.Donor, inputs,
-            new Dictionary<string, long> { ["num_hidden_layers"] = output });
+            new Dictionary<string, long> { ["num_hidden_layers"] = output },
+            name => sourceNames.TryGetValue(name, out var source) ? source : name);
     }
 
     /// <summary>The model's tensors grouped by layer, after checking the slice's range lies inside the model.</summary>

@@ -37,6 +37,9 @@ public sealed class MergeInput
         return new(vector.Name, null, vector, all);
     }
 
+    /// <summary>The name the input's own model gives tensor <paramref name="name"/> (differs inside layer stacks).</summary>
+    internal string SourceNameOf(string name) => Checkpoint?.SourceNameOf(name) ?? TaskVector!.Base.SourceNameOf(name);
+
     internal IEnumerable<string> InputPaths => Checkpoint?.InputPaths ?? TaskVector!.InputPaths;
 
     /// <summary>The tensors this input has, by name.</summary>

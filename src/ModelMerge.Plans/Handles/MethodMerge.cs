@@ -34,7 +34,7 @@ public static class MethodMerge
         var resolved = new Dictionary<string, TensorParameters>(StringComparer.Ordinal);
         foreach (var spec in donor.Tensors.Where(t => t.IsMergeable))
             resolved[spec.Name] = ParameterResolution.Resolve(method, spec.Name, spec.Shape, positions.For(spec.Name),
-                names, names.Select(_ => spec.Name).ToList(), settings, request.Settings);
+                names, models.Select(m => m.SourceNameOf(spec.Name)).ToList(), settings, request.Settings);
 
         var methodBase = method.BaseModel is BaseModelUse.Required or BaseModelUse.Optional ? baseModel : null;
         ITensorPlan Merged(TensorSpec spec)

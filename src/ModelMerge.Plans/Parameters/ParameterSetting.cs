@@ -31,6 +31,12 @@ public abstract class ParameterSetting
         return new FilteredSetting([.. rules], ordered);
     }
 
+    /// <summary>
+    /// <paramref name="primary"/>'s value, or <paramref name="fallback"/>'s where no filter of the
+    /// primary matches: a slice's parameters over the recipe's (§1.3 lookup levels 2 and 4).
+    /// </summary>
+    public static ParameterSetting FirstOf(ParameterSetting primary, ParameterSetting fallback) => new FallbackSetting(primary, fallback);
+
     /// <summary>This setting with every value multiplied by <paramref name="factor"/> (−1 negates a weight).</summary>
     public ParameterSetting Times(double factor) =>
         factor == 1 ? this : this is ScalarSetting scalar ? new ScalarSetting(scalar.Value * factor) : new ScaledSetting(this, factor);
@@ -126,4 +132,14 @@ internal sealed class ScaledSetting(ParameterSetting inner, double factor) : Par
     public override bool VariesWithDepth => inner.VariesWithDepth;
 
     public override string ToString() => $"{Format(factor)}×{inner}";
+}
+
+internal sealed class FallbackSetting(ParameterSetting primary, ParameterSetting fallback) : ParameterSetting
+{
+    public override double? Resolve(string tensorName, double layerPosition) =>
+        primary.Resolve(tensorName, layerPosition) ?? fallback.Resolve(tensorName, layerPosition);
+
+    public override bool VariesWithDepth => primary.VariesWithDepth || fallback.VariesWithDepth;
+
+    public override string ToString() => $"{primary}, else {fallback}";
 }
