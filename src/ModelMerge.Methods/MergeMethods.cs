@@ -10,17 +10,17 @@ public static class MergeMethods
 {
     public static IReadOnlyList<MergeMethod> All { get; } =
     [
-        Linear.Method,
-        Slerp.Method,
-        Nuslerp.Method,
+        CommonRows(Linear.Method),
+        CommonRows(Slerp.Method),
+        CommonRows(Nuslerp.Method),
         Multislerp.Method,
-        Karcher.Method,
+        CommonRows(Karcher.Method),
         .. TaskArithmeticMethod.All.Select(TaskArithmeticFamily),
-        ModelStock.Method,
+        CommonRows(ModelStock.Method),
         Sce.Method,
         Passthrough.Method,
         NearSwap.Method,
-        ArceeFusion.Method,
+        CommonRows(ArceeFusion.Method),
         ReinforcedAgentMerge.Method,
         ReinforcedAgentMerge.PlusMethod,
     ];
@@ -29,6 +29,9 @@ public static class MergeMethods
         All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
     public static IEnumerable<string> Names => All.Select(m => m.Name);
+
+    /// <summary>§7.2: these methods merge the rows every model has when vocabularies differ.</summary>
+    private static MergeMethod CommonRows(MergeMethod method) => method with { Vocabulary = VocabularyRule.CommonRows };
 
     /// <summary>The §2 row of a task-arithmetic-family method: weight, density and the sparsifier's own knob, plus the family's globals.</summary>
     private static MergeMethod TaskArithmeticFamily(TaskArithmeticMethod method)
@@ -47,6 +50,6 @@ public static class MergeMethods
         parameters.Add(MethodParameter.Global("lambda", TaskArithmeticMethod.DefaultLambda, "Scales the combined delta before it is added to the base."));
         parameters.Add(MethodParameter.Global("int8_mask", 0, "Accepted for mergekit recipes; it changes no number.", ParameterKind.Boolean));
         return new MergeMethod(method.Name, method.DisplayName, method.Reference, BaseModelUse.Required, ModelValues.TaskVectors,
-            MinModels: 0, MaxModels: null, parameters, Create: null, TaskArithmetic: method);
+            MinModels: 0, MaxModels: null, parameters, Create: null, TaskArithmetic: method, Vocabulary: VocabularyRule.BaseRows);
     }
 }

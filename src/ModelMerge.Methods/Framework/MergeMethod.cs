@@ -26,6 +26,19 @@ public enum ModelValues
     TaskVectors,
 }
 
+/// <summary>What a method does when the models' embeddings have different vocabulary sizes (merge-semantics §7.2).</summary>
+public enum VocabularyRule
+{
+    /// <summary>Every input must have the same shape.</summary>
+    Exact,
+
+    /// <summary>All inputs are cut to the rows they all have (linear, slerp, nuslerp, karcher, model_stock, arcee_fusion).</summary>
+    CommonRows,
+
+    /// <summary>Each model is cut to the base's rows; a model with fewer is an error (the task-arithmetic family).</summary>
+    BaseRows,
+}
+
 /// <summary>
 /// One registered merge method: its recipe name, what it needs, the parameters it reads, and
 /// how to build its math for one tensor from parameters resolved for that tensor.
@@ -43,7 +56,8 @@ public sealed record MergeMethod(
     int? MaxModels,
     IReadOnlyList<MethodParameter> Parameters,
     Func<TensorParameters, ITensorMerge>? Create,
-    TaskArithmeticMethod? TaskArithmetic = null)
+    TaskArithmeticMethod? TaskArithmetic = null,
+    VocabularyRule Vocabulary = VocabularyRule.Exact)
 {
     public MethodParameter? FindParameter(string name) =>
         Parameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));

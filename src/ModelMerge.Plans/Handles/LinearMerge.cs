@@ -1,33 +1,24 @@
-using System.Globalization;
 using ModelMerge.Methods;
-using ModelMerge.Plans.Graph;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Plans.Handles;
 
 /// <summary>The weighted average of checkpoints (merge-semantics §3.1; a uniform model soup).</summary>
 public static class LinearMerge
 {
-    public const string WeightsSumToZero = "WeightsSumToZero";
+    public const string WeightsSumToZero = Linear.WeightsSumToZero;
 
-    public static CheckpointHandle Build(IReadOnlyList<CheckpointHandle> checkpoints, double[]? weights, bool normalize = true)
+    public static CheckpointHandle Build(IReadOnlyList<CheckpointHandle> checkpoints, double[]? weights, bool normalize = true, Action<string>? warn = null)
     {
         if (checkpoints.Count == 0) throw new PlanException("NoInput", "at least one checkpoint is needed.");
-        var first = checkpoints[0];
-        foreach (var other in checkpoints.Skip(1)) Compatibility.RequireSameTensors(first, other);
         var w = TaskArithmeticMerge.Expand(weights, checkpoints.Count, 1.0, "Weight");
-        double sum = w.Sum();
-        if (normalize && Math.Abs(sum) < 1e-8)
+        // Constant weights can be checked now rather than at the first tensor.
+        if (normalize && Math.Abs(w.Sum()) < 1e-8)
             throw new MergeException(WeightsSumToZero, $"the weights [{string.Join(", ", w)}] sum to zero, so their average is undefined; change a weight or use -Normalize:$false.");
-        double divisor = normalize ? sum : 1.0;
-
-        var inputs = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var c in checkpoints) inputs.UnionWith(c.InputPaths);
-        string description = string.Create(CultureInfo.InvariantCulture,
-            $"linear(weights=[{string.Join(", ", w)}], normalize={normalize}) of [{string.Join(", ", checkpoints.Select(c => c.Name))}]");
-        return new CheckpointHandle("linear", description, null, first.Tensors,
-            spec => spec.IsMergeable
-                ? new WeightedSumPlan(null, checkpoints.Select(c => c.PlanFor(spec.Name)).ToList(), w, divisor, 1.0)
-                : first.PlanFor(spec.Name),
-            first.Donor, inputs);
+        var inputs = checkpoints.Select((c, i) => MergeInput.Of(c, new Dictionary<string, ParameterSetting> { ["weight"] = ParameterSetting.Of(w[i]) })).ToList();
+        return MethodMerge.Build(new MergeRequest(MergeMethods.Find("linear")!, inputs)
+        {
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["normalize"] = ParameterSetting.Of(normalize) },
+        }, warn);
     }
 }

@@ -42,21 +42,32 @@ public sealed class MergeInput
 
     internal IEnumerable<string> InputPaths => Checkpoint?.InputPaths ?? TaskVector!.InputPaths;
 
-    /// <summary>The tensors this input has, by name.</summary>
+    /// <summary>The tensors this input has, by name: a checkpoint's, or a task vector's (its base's floating-point ones).</summary>
     internal TensorSpec? FindTensor(string name) =>
-        Checkpoint is not null ? Checkpoint.FindTensor(name) : TaskVector!.Tensors.FirstOrDefault(t => t.Name == name);
+        Checkpoint is not null ? Checkpoint.FindTensor(name) : TaskVector!.Base.FindTensor(name) is { IsMergeable: true } spec ? spec : null;
 
-    /// <summary>θ_i: the checkpoint's values; for a task vector, its fine-tuned model, or base + τ once sparsified.</summary>
-    internal ITensorPlan Values(TensorSpec spec)
+    /// <summary>Names of every tensor a checkpoint input has; none for a task vector, whose tensors are its base's.</summary>
+    internal IEnumerable<string> TensorNames => Checkpoint?.Tensors.Select(t => t.Name) ?? [];
+
+    /// <summary>
+    /// θ_i for <paramref name="output"/>, read from the input's tensor <paramref name="source"/>
+    /// (another name where a tied head stands in), cut to the output's rows (§7.2). A task
+    /// vector gives its fine-tuned model, or base + τ once sparsified.
+    /// </summary>
+    internal ITensorPlan Values(TensorSpec output, string source)
     {
-        if (Checkpoint is not null) return Checkpoint.PlanFor(spec.Name);
-        if (TaskVector!.FineTuned is CheckpointHandle fineTuned) return fineTuned.PlanFor(spec.Name);
-        return new WeightedSumPlan(TaskVector.Base.PlanFor(spec.Name), [TaskVector.PlanFor(spec)], [1.0], 1.0, 1.0);
+        ITensorPlan plan;
+        if (Checkpoint is not null) plan = Checkpoint.PlanFor(source);
+        else if (TaskVector!.FineTuned is CheckpointHandle fineTuned && fineTuned.FindTensor(source) is not null) plan = fineTuned.PlanFor(source);
+        else plan = new WeightedSumPlan(TaskVector.Base.PlanFor(source), [TaskVector.PlanFor(FindTensor(source)!)], [1.0], 1.0, 1.0);
+        return PrefixPlan.Of(plan, output.ElementCount);
     }
 
-    /// <summary>τ_i relative to <paramref name="baseModel"/>.</summary>
-    internal ITensorPlan Delta(TensorSpec spec, CheckpointHandle baseModel) =>
-        Checkpoint is not null ? new DifferencePlan(Checkpoint.PlanFor(spec.Name), baseModel.PlanFor(spec.Name)) : TaskVector!.PlanFor(spec);
+    /// <summary>τ_i for <paramref name="output"/> relative to <paramref name="basePlan"/> (already cut to the output's rows).</summary>
+    internal ITensorPlan Delta(TensorSpec output, string source, ITensorPlan basePlan) =>
+        Checkpoint is not null
+            ? new DifferencePlan(PrefixPlan.Of(Checkpoint.PlanFor(source), output.ElementCount), basePlan)
+            : PrefixPlan.Of(TaskVector!.PlanFor(FindTensor(source)!), output.ElementCount);
 
     private static Dictionary<string, ParameterSetting> Copy(IReadOnlyDictionary<string, ParameterSetting>? settings) =>
         settings is null ? new(StringComparer.OrdinalIgnoreCase) : new(settings, StringComparer.OrdinalIgnoreCase);

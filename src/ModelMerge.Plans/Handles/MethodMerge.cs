@@ -24,32 +24,54 @@ public static class MethodMerge
         var models = ModelsOf(request, baseModel);
         var donor = baseModel ?? models.FirstOrDefault()?.Checkpoint
             ?? throw new PlanException("NoInput", $"{method.Name} needs at least one model.");
-        foreach (var model in models)
-            if (model.Checkpoint is not null && !ReferenceEquals(model.Checkpoint, donor)) Compatibility.RequireSameTensors(donor, model.Checkpoint);
+        var methodBase = method.BaseModel is BaseModelUse.Required or BaseModelUse.Optional ? baseModel : null;
+        var alignment = Align(method, donor, methodBase, models, warn);
         WarnUnused(request, models, warn);
 
-        var positions = LayerPositions.Of(donor.Tensors.Select(t => t.Name));
+        var positions = LayerPositions.Of(alignment.Outputs.Select(t => t.Name));
         var names = models.Select(m => m.Name).ToList();
         var settings = models.Select(m => m.Settings).ToList();
+        int first = methodBase is null ? 0 : 1;
         var resolved = new Dictionary<string, TensorParameters>(StringComparer.Ordinal);
-        foreach (var spec in donor.Tensors.Where(t => t.IsMergeable))
+        foreach (var spec in alignment.Outputs.Where(t => t.IsMergeable))
             resolved[spec.Name] = ParameterResolution.Resolve(method, spec.Name, spec.Shape, positions.For(spec.Name),
-                names, models.Select(m => m.SourceNameOf(spec.Name)).ToList(), settings, request.Settings);
+                names, models.Select((m, i) => m.SourceNameOf(alignment.SourceName(first + i, spec.Name))).ToList(), settings, request.Settings);
 
-        var methodBase = method.BaseModel is BaseModelUse.Required or BaseModelUse.Optional ? baseModel : null;
         ITensorPlan Merged(TensorSpec spec)
         {
             var parameters = resolved[spec.Name];
+            var basePlan = methodBase is null ? null : PrefixPlan.Of(methodBase.PlanFor(alignment.SourceName(0, spec.Name)), spec.ElementCount);
+            string Source(int i) => alignment.SourceName(first + i, spec.Name);
             if (method.TaskArithmetic is { } family)
-                return TaskArithmeticMerge.PlanTensor(family, methodBase!.PlanFor(spec.Name), models.Select(m => m.Delta(spec, methodBase)).ToList(),
+                return TaskArithmeticMerge.PlanTensor(family, basePlan!, models.Select((m, i) => m.Delta(spec, Source(i), basePlan!)).ToList(),
                     parameters, request);
-            var plans = models.Select(m => methodBase is not null && method.Values == ModelValues.TaskVectors ? m.Delta(spec, methodBase) : m.Values(spec)).ToList();
-            return new MethodPlan(methodBase?.PlanFor(spec.Name), plans, spec.Shape, method.Create!(parameters));
+            var plans = models.Select((m, i) => basePlan is not null && method.Values == ModelValues.TaskVectors
+                ? m.Delta(spec, Source(i), basePlan) : m.Values(spec, Source(i))).ToList();
+            return new MethodPlan(basePlan, plans, spec.Shape, method.Create!(parameters));
         }
 
         string description = $"{method.Name}({Describe(request.Settings)}) of [{string.Join(", ", models.Select(Describe))}]"
             + (methodBase is null ? "" : $" over {methodBase.Name}");
-        return Derived.Merged(donor, method.Name, description, Merged, models.SelectMany(m => m.InputPaths));
+        var inputs = new HashSet<string>(donor.InputPaths, StringComparer.Ordinal);
+        foreach (var model in models) inputs.UnionWith(model.InputPaths);
+        var config = new Dictionary<string, long>(donor.ConfigChanges);
+        if (alignment.VocabularyRows is long rows)
+        {
+            config["vocab_size"] = rows;
+            warn?.Invoke($"the merged embeddings have {rows} rows; config.json's vocab_size is set to match.");
+        }
+        return new CheckpointHandle(method.Name, description, null, alignment.Outputs,
+            spec => spec.IsMergeable ? Merged(spec) : donor.PlanFor(spec.Name), donor.Donor, inputs, config);
+    }
+
+    /// <summary>Lines up the tensors of the base (when the method has one) and the models with the donor's.</summary>
+    private static TensorAlignment Align(MergeMethod method, CheckpointHandle donor, CheckpointHandle? methodBase, IReadOnlyList<MergeInput> models,
+        Action<string>? warn)
+    {
+        var inputs = new List<TensorAlignment.Input>();
+        if (methodBase is not null) inputs.Add(new(methodBase.Name, methodBase.FindTensor, methodBase.Tensors.Select(t => t.Name), IsBase: true));
+        foreach (var model in models) inputs.Add(new(model.Name, model.FindTensor, model.TensorNames, IsBase: false));
+        return TensorAlignment.Build(method.Vocabulary, method.Name, donor, inputs, warn);
     }
 
     /// <summary>The base: the one given, else the task vectors' common base; it must agree with every vector's.</summary>

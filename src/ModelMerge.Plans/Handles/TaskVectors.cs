@@ -13,14 +13,27 @@ public static class TaskVectors
     public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, double weight = 1.0) =>
         Difference(baseModel, fineTuned, ParameterSetting.Of(weight));
 
-    /// <summary>τ = fine-tuned − base, carrying a weight that may vary by tensor name and layer.</summary>
+    /// <summary>
+    /// τ = fine-tuned − base, carrying a weight that may vary by tensor name and layer. As in the
+    /// task-arithmetic family (§7.2), a fine-tune with a larger vocabulary is cut to the base's
+    /// rows, and one that ties its output head contributes its input embedding there.
+    /// </summary>
     public static TaskVectorHandle Difference(CheckpointHandle baseModel, CheckpointHandle fineTuned, ParameterSetting weight)
     {
-        Compatibility.RequireSameTensors(baseModel, fineTuned);
+        var alignment = TensorAlignment.Build(Methods.Framework.VocabularyRule.BaseRows, "a task vector", baseModel,
+        [
+            new(baseModel.Name, baseModel.FindTensor, baseModel.Tensors.Select(t => t.Name), IsBase: true),
+            new(fineTuned.Name, fineTuned.FindTensor, fineTuned.Tensors.Select(t => t.Name), IsBase: false),
+        ], warn: null);
+        var extra = alignment.Outputs.FirstOrDefault(t => baseModel.FindTensor(t.Name) is null);
+        if (extra is not null)
+            throw new PlanException(Compatibility.TensorSetMismatch,
+                $"'{fineTuned.Name}' has a tensor '{extra.Name}' that the base '{baseModel.Name}' lacks; the models are not the same architecture.", extra.Name);
         var inputs = new HashSet<string>(baseModel.InputPaths, StringComparer.Ordinal);
         inputs.UnionWith(fineTuned.InputPaths);
         return new TaskVectorHandle(fineTuned.Name, $"{fineTuned.Name} - {baseModel.Name}", baseModel, weight,
-            spec => new DifferencePlan(fineTuned.PlanFor(spec.Name), baseModel.PlanFor(spec.Name)), inputs, fineTuned);
+            spec => new DifferencePlan(PrefixPlan.Of(fineTuned.PlanFor(alignment.SourceName(1, spec.Name)), spec.ElementCount), baseModel.PlanFor(spec.Name)),
+            inputs, fineTuned);
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class InvokeLinearMergeCommand : PSCmdlet
         bool normalize = !MyInvocation.BoundParameters.ContainsKey(nameof(Normalize)) || Normalize.IsPresent;
         try
         {
-            var merged = LinearMerge.Build(_collected, Weight, normalize);
+            var merged = LinearMerge.Build(_collected, Weight, normalize, WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
             WriteObject(merged);
         }

@@ -1,0 +1,24 @@
+namespace ModelMerge.Formats;
+
+/// <summary>
+/// What the common architectures' tensor names say about a tensor's role (merge-semantics §1.4,
+/// §7.2): the embedding-type weights whose rows are the vocabulary, and the output head that a
+/// model may tie to its input embedding instead of storing.
+/// </summary>
+public static class TensorRoles
+{
+    public const string OutputHead = "lm_head.weight";
+
+    private static readonly string[] InputEmbeddings =
+        ["model.embed_tokens.weight", "transformer.wte.weight", "model.decoder.embed_tokens.weight", "gpt_neox.embed_in.weight", "transformer.word_embeddings.weight"];
+
+    private static readonly string[] EmbeddingSuffixes =
+        ["embed_tokens.weight", "lm_head.weight", "wte.weight", "embed_in.weight", "embed_out.weight", "word_embeddings.weight"];
+
+    /// <summary>An embedding-type weight: one row per vocabulary entry.</summary>
+    public static bool IsEmbedding(string name) => EmbeddingSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal));
+
+    /// <summary>The input embedding a missing output head is tied to, among <paramref name="names"/>; null when none is.</summary>
+    public static string? TiedEmbedding(string name, Func<string, bool> has) =>
+        name == OutputHead ? InputEmbeddings.FirstOrDefault(has) : null;
+}
