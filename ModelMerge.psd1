@@ -20,6 +20,7 @@
         'Invoke-TaskArithmetic'
         'Invoke-LinearMerge'
         'Invoke-Merge'
+        'Invoke-LayerwiseMerge'
         'New-LayerSlice'
         'Join-LayerSlice'
         'Export-Checkpoint'

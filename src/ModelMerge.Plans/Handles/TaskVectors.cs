@@ -58,23 +58,6 @@ public static class Compatibility
     public const string TensorShapeMismatch = "TensorShapeMismatch";
     public const string BaseMismatch = "BaseMismatch";
 
-    public static void RequireSameTensors(CheckpointHandle reference, CheckpointHandle other)
-    {
-        foreach (var tensor in reference.Tensors)
-        {
-            var match = other.FindTensor(tensor.Name)
-                ?? throw new PlanException(TensorSetMismatch,
-                    $"'{other.Name}' has no tensor '{tensor.Name}', which '{reference.Name}' has; the models are not the same architecture.", tensor.Name);
-            if (!ShapeMath.SameShape(tensor.Shape, match.Shape))
-                throw new PlanException(TensorShapeMismatch,
-                    $"tensor '{tensor.Name}' is {tensor.ShapeText} in '{reference.Name}' but {match.ShapeText} in '{other.Name}'.", tensor.Name);
-        }
-        foreach (var tensor in other.Tensors)
-            if (reference.FindTensor(tensor.Name) is null)
-                throw new PlanException(TensorSetMismatch,
-                    $"'{other.Name}' has a tensor '{tensor.Name}' that '{reference.Name}' lacks; the models are not the same architecture.", tensor.Name);
-    }
-
     /// <summary>One handle, or two opens of the same stored checkpoint.</summary>
     public static bool SameCheckpoint(CheckpointHandle a, CheckpointHandle b) =>
         ReferenceEquals(a, b) || (a.Path is not null && a.Path == b.Path);

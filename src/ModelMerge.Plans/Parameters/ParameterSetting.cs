@@ -32,6 +32,17 @@ public abstract class ParameterSetting
     }
 
     /// <summary>
+    /// One value per layer (merge-semantics §10.3, a row of the per-layer coefficient matrix for
+    /// one model): layer ℓ gets values[ℓ]; tensors outside the layers, or past the last value,
+    /// get the values' mean.
+    /// </summary>
+    public static ParameterSetting ByLayer(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("a per-layer table needs at least one value.", nameof(values));
+        return new LayerTableSetting([.. values]);
+    }
+
+    /// <summary>
     /// <paramref name="primary"/>'s value, or <paramref name="fallback"/>'s where no filter of the
     /// primary matches: a slice's parameters over the recipe's (§1.3 lookup levels 2 and 4).
     /// </summary>
@@ -142,4 +153,23 @@ internal sealed class FallbackSetting(ParameterSetting primary, ParameterSetting
     public override bool VariesWithDepth => primary.VariesWithDepth || fallback.VariesWithDepth;
 
     public override string ToString() => $"{primary}, else {fallback}";
+}
+
+internal sealed partial class LayerTableSetting(double[] values) : ParameterSetting
+{
+    // §10.3's pattern: the first "layer" or "layers", a dot or underscore, then the index.
+    [System.Text.RegularExpressions.GeneratedRegex(@"layers?[._](\d+)")]
+    private static partial System.Text.RegularExpressions.Regex LayerIndex();
+
+    private readonly double _mean = values.Average();
+
+    public override double? Resolve(string tensorName, double layerPosition)
+    {
+        var match = LayerIndex().Match(tensorName);
+        return match.Success && int.TryParse(match.Groups[1].ValueSpan, out int layer) && layer < values.Length ? values[layer] : _mean;
+    }
+
+    public override bool VariesWithDepth => true;
+
+    public override string ToString() => "per layer [" + string.Join(", ", values.Select(Format)) + "]";
 }

@@ -136,6 +136,16 @@ public sealed class ParameterSettingTests
     }
 
     [Fact]
+    public void A_per_layer_table_indexes_by_the_layer_number_and_gives_the_rest_its_mean()
+    {
+        var table = ParameterSetting.ByLayer([0.2, 0.4, 0.9]);
+        Assert.Equal(0.4, table.Resolve(Layer(1), 0));
+        Assert.Equal(0.9, table.Resolve("encoder.layer_2.attention.weight", 0));
+        Assert.Equal(0.5, table.Resolve(Layer(7), 0)!.Value, Tolerance);       // past the last row
+        Assert.Equal(0.5, table.Resolve("lm_head.weight", 0)!.Value, Tolerance);
+    }
+
+    [Fact]
     public void Layer_positions_come_from_the_highest_layer_index_named()
     {
         var positions = LayerPositions.Of(["model.embed_tokens.weight", Layer(0), Layer(3, "mlp.up_proj.weight"), "lm_head.weight"]);
