@@ -75,7 +75,7 @@ public sealed class ModelStock(bool filterWise) : ITensorMerge
     }
 
     /// <summary>θ_b + (t/N)·Σ o_i, with t per row or one for the tensor.</summary>
-    public sealed class Blend : IChunkMerge
+    public sealed class Blend : IChunkMerge, IMergeRemarks
     {
         private readonly double[] _ratios;
         private readonly long _rowLength;
@@ -94,6 +94,18 @@ public sealed class ModelStock(bool filterWise) : ITensorMerge
         /// decision 4).
         /// </summary>
         public IReadOnlyList<double> Ratios => _ratios;
+
+        public IEnumerable<string> Remarks
+        {
+            get
+            {
+                var outside = _ratios.Where(t => t < 0 || t > 1).ToList();
+                if (outside.Count == 0) yield break;
+                string where = _ratios.Length == 1 ? "" : $" in {outside.Count} of {_ratios.Length} rows";
+                yield return $"model_stock's ratio t is outside [0, 1]{where} (from {outside.Min():G6} to {outside.Max():G6}): "
+                    + "the result extrapolates beyond the models instead of interpolating, because their task vectors point apart.";
+            }
+        }
 
         public void Merge(in InputChunk inputs, Span<float> output)
         {

@@ -27,14 +27,14 @@ public static class CheckpointExporter
         checkpoint.Tensors.Select(t => new OutputTensor(t.Name, t.IsMergeable && dtype is DType d ? d : t.DType, t.Shape)).ToList();
 
     public static ExportResult Export(CheckpointHandle checkpoint, string target, ExportOptions options,
-        Action<ExportProgress>? progress = null, Action<string>? verbose = null, CancellationToken cancellation = default)
+        Action<ExportProgress>? progress = null, Action<string>? verbose = null, CancellationToken cancellation = default, Action<string>? warn = null)
     {
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
         string full = OutputTarget.Validate(checkpoint, target, options.Force);
         var outputs = OutputTensors(checkpoint, options.DType);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
-        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation));
+        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = StagingFolder.Create(full);

@@ -20,6 +20,8 @@ public sealed class MethodPlan(ITensorPlan? baseTensor, IReadOnlyList<ITensorPla
         try
         {
             var merge = method.Prepare(new MergeInputs(tensorName, shape, inputs.BaseTensor, inputs.TermTensors), context.Runner);
+            if (merge is IMergeRemarks remarks)
+                foreach (var remark in remarks.Remarks) context.Warn($"tensor '{tensorName}': {remark}");
             return new Prepared(inputs, merge, Length, baseTensor is not null, models.Count);
         }
         catch

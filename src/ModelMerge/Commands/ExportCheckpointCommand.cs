@@ -110,7 +110,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
         try
         {
             // The exporter reports progress and verbose text on this, the pipeline's, thread.
-            var result = CheckpointExporter.Export(input, target, options, Progress, WriteVerbose, _stop.Token);
+            var result = CheckpointExporter.Export(input, target, options, Progress, WriteVerbose, _stop.Token, WriteWarning);
             WriteProgress(new ProgressRecord(ProgressActivityId, $"Exporting {input.Name} to {target}", "Done") { RecordType = ProgressRecordType.Completed });
             return result;
         }
