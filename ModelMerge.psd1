@@ -19,6 +19,7 @@
         'Invoke-TiesMerge'
         'Invoke-TaskArithmetic'
         'Invoke-LinearMerge'
+        'Invoke-FisherMerge'
         'Invoke-Merge'
         'Invoke-LayerwiseMerge'
         'New-LayerSlice'

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 
 namespace ModelMerge.Compute;
 
@@ -37,11 +38,15 @@ public sealed class ChunkRunner
             }
             return;
         }
-        Parallel.For(firstChunk, firstChunk + chunkCount, Options, c =>
+        try
         {
-            var (start, count) = ChunkGrid.Chunk(length, c);
-            body(c, start, count);
-        });
+            Parallel.For(firstChunk, firstChunk + chunkCount, Options, c =>
+            {
+                var (start, count) = ChunkGrid.Chunk(length, c);
+                body(c, start, count);
+            });
+        }
+        catch (AggregateException parallel) { RethrowFirst(parallel); }
     }
 
     public void ForEachChunk(long length, Action<long, long, int> body) =>
@@ -60,26 +65,38 @@ public sealed class ChunkRunner
         var total = init();
         var gate = new object();
         long visits = (ChunkGrid.ChunkCount(source.Length) + chunkStride - 1) / chunkStride;
-        Parallel.For(0L, visits, Options,
-            () => (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
-            (index, _, local) =>
-            {
-                long c = index * chunkStride;
-                var (start, count) = ChunkGrid.Chunk(source.Length, c);
-                var span = local.Buffer.AsSpan(0, count);
-                source.Read(start, span);
-                visit(local.State, c, span);
-                return local;
-            },
-            local =>
-            {
-                ArrayPool<float>.Shared.Return(local.Buffer);
-                lock (gate) merge(total, local.State);
-            });
+        try
+        {
+            Parallel.For(0L, visits, Options,
+                () => (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
+                (index, _, local) =>
+                {
+                    long c = index * chunkStride;
+                    var (start, count) = ChunkGrid.Chunk(source.Length, c);
+                    var span = local.Buffer.AsSpan(0, count);
+                    source.Read(start, span);
+                    visit(local.State, c, span);
+                    return local;
+                },
+                local =>
+                {
+                    ArrayPool<float>.Shared.Return(local.Buffer);
+                    lock (gate) merge(total, local.State);
+                });
+        }
+        catch (AggregateException parallel) { RethrowFirst(parallel); }
         return total;
     }
 
     /// <summary>Reads every chunk of <paramref name="source"/> and hands it to <paramref name="visit"/>, on all allowed cores.</summary>
     public void ForEachChunk(IChunkSource source, ChunkAction visit) =>
         Reduce<object>(source, () => visit, (_, chunk, values) => visit(chunk, values), (_, _) => { });
+
+    /// <summary>
+    /// A chunk's failure surfaces as the exception it threw, as it does on one thread, so callers
+    /// catch the library's own exceptions (a MergeException raised mid-tensor keeps its id) rather
+    /// than an AggregateException that depends on the thread count.
+    /// </summary>
+    private static void RethrowFirst(AggregateException parallel) =>
+        ExceptionDispatchInfo.Capture(parallel.InnerExceptions.Count > 0 ? parallel.InnerExceptions[0] : parallel).Throw();
 }
