@@ -55,6 +55,14 @@ public sealed class CardPipelineTests(ModelFolders models) : IClassFixture<Model
         foreach (var file in new[] { "model.safetensors", "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
             Assert.True(File.Exists(Path.Combine(output, file)), $"{file} missing");
         Assert.Equal(File.ReadAllBytes(Path.Combine(models.Base, "tokenizer.json")), File.ReadAllBytes(Path.Combine(output, "tokenizer.json")));
+        string card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("---\n", card);
+        Assert.Contains("[TIES](https://arxiv.org/abs/2306.01708) merge method using base as a base", card);
+        Assert.Contains("- ft1\n- ft2\n", card);
+        Assert.Contains("ties(", card);
+        Assert.False(File.Exists(Path.Combine(output, "mergekit_config.yml")), "only a recipe run has a recipe to keep");
+        Assert.Empty(session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./no-card -NoModelCard").Errors);
+        Assert.False(File.Exists(Path.Combine(models.Output("no-card"), "README.md")));
 
         var written = SafetensorsCheckpoint.Open(output);
         var original = SafetensorsCheckpoint.Open(models.Base);

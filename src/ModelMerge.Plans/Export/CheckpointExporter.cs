@@ -56,6 +56,13 @@ public static class CheckpointExporter
             var copied = CompanionFiles.CopyInto(donor, staging.Path, options.DType, checkpoint.ConfigChanges);
             if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
         }
+        if (options.ModelCard && checkpoint.Summary is MergeSummary summary)
+        {
+            File.WriteAllText(Path.Combine(staging.Path, "README.md"), ModelCard.Write(checkpoint, Path.GetFileName(full)));
+            // Community tools look for the recipe under exactly this name (§7.6).
+            if (summary.RecipeText is string recipe) File.WriteAllText(Path.Combine(staging.Path, "mergekit_config.yml"), recipe);
+            verbose(summary.RecipeText is null ? "Wrote README.md (model card)." : "Wrote README.md (model card) and mergekit_config.yml.");
+        }
         staging.Commit(options.Force);
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
         verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");

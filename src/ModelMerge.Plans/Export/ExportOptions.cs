@@ -13,6 +13,9 @@ public sealed record ExportOptions
     /// <summary>Replace an existing output folder.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Write README.md (a model card) and, for a recipe, mergekit_config.yml with the weights.</summary>
+    public bool ModelCard { get; init; } = true;
+
     /// <summary>Cores to compute on; 0 = all.</summary>
     public int ThrottleLimit { get; init; }
 }

@@ -16,8 +16,9 @@ public sealed class CheckpointHandle
 
     internal CheckpointHandle(string name, string description, string? path, IReadOnlyList<TensorSpec> tensors,
         Func<TensorSpec, ITensorPlan> planFor, SafetensorsCheckpoint donor, IReadOnlySet<string> inputPaths,
-        IReadOnlyDictionary<string, long>? configChanges = null, Func<string, string>? sourceNames = null)
+        IReadOnlyDictionary<string, long>? configChanges = null, Func<string, string>? sourceNames = null, MergeSummary? summary = null)
     {
+        Summary = summary;
         _sourceNames = sourceNames;
         ConfigChanges = configChanges ?? new Dictionary<string, long>();
         Name = name;
@@ -59,6 +60,13 @@ public sealed class CheckpointHandle
 
     /// <summary>Integer keys an export writes into the donor's config.json (num_hidden_layers of a layer stack).</summary>
     internal IReadOnlyDictionary<string, long> ConfigChanges { get; }
+
+    /// <summary>How the checkpoint was merged, for its model card; null for a stored checkpoint.</summary>
+    public MergeSummary? Summary { get; }
+
+    /// <summary>This handle with <paramref name="summary"/> as its account of itself (a recipe's text added, say).</summary>
+    internal CheckpointHandle WithSummary(MergeSummary summary) =>
+        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, summary);
 
     /// <summary>
     /// The name tensor <paramref name="name"/> has in the model it comes from: the same name, but

@@ -58,7 +58,8 @@ public static class FisherMerge
         var inputs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var checkpoint in models.Concat(fishers)) inputs.UnionWith(checkpoint.InputPaths);
         return new CheckpointHandle("fisher", description, null, first.Tensors,
-            spec => spec.IsMergeable ? Merged(spec) : first.PlanFor(spec.Name), first.Donor, inputs, first.ConfigChanges);
+            spec => spec.IsMergeable ? Merged(spec) : first.PlanFor(spec.Name), first.Donor, inputs, first.ConfigChanges,
+            summary: new MergeSummary("fisher", "Fisher merging", "https://arxiv.org/abs/2111.09832", null, models.Select(m => m.Name).ToList()));
     }
 
     /// <summary>

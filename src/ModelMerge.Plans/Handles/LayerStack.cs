@@ -61,7 +61,8 @@ public static class LayerStack
         string description = $"passthrough stack of {output} layers: {string.Join(" + ", slices)}";
         return new CheckpointHandle("passthrough", description, null, tensors, spec => sources[spec.Name](), slices[0].Model.Donor, inputs,
             new Dictionary<string, long> { ["num_hidden_layers"] = output },
-            name => sourceNames.TryGetValue(name, out var source) ? source : name);
+            name => sourceNames.TryGetValue(name, out var source) ? source : name,
+            new MergeSummary("passthrough", "Passthrough", null, null, slices.Select(s => $"{s.Model.Name} layers [{s.Start}, {s.End})").ToList()));
     }
 
     /// <summary>The model's tensors grouped by layer, after checking the slice's range lies inside the model.</summary>

@@ -60,8 +60,10 @@ public static class MethodMerge
             config["vocab_size"] = rows;
             warn?.Invoke($"the merged embeddings have {rows} rows; config.json's vocab_size is set to match.");
         }
+        var summary = new MergeSummary(method.Name, method.DisplayName, method.Reference, methodBase?.Name ?? (method.BaseModel == BaseModelUse.Input ? baseModel?.Name : null),
+            models.Select(m => m.TaskVector?.FineTuned?.Name ?? m.Name).ToList());
         return new CheckpointHandle(method.Name, description, null, alignment.Outputs,
-            spec => spec.IsMergeable ? Merged(spec) : donor.PlanFor(spec.Name), donor.Donor, inputs, config);
+            spec => spec.IsMergeable ? Merged(spec) : donor.PlanFor(spec.Name), donor.Donor, inputs, config, summary: summary);
     }
 
     /// <summary>Lines up the tensors of the base (when the method has one) and the models with the donor's.</summary>

@@ -33,7 +33,11 @@ public static class SliceMerge
     {
         if (slices.Count == 0) throw new PlanException("NoInput", "a recipe with slices needs at least one slice.");
         var merged = slices.Select((slice, index) => MergeSliceLayers(recipe, slice, index, warn)).ToList();
-        return LayerStack.Build(merged.Select(m => new LayerSlice(m.Handle, 0, m.Layers)).ToList());
+        var stacked = LayerStack.Build(merged.Select(m => new LayerSlice(m.Handle, 0, m.Layers)).ToList());
+        var method = recipe.Method;
+        var baseName = (slices.Select(s => s.Base).FirstOrDefault(b => b is not null) ?? recipe.Base)?.Name;
+        return stacked.WithSummary(new MergeSummary(method.Name, method.DisplayName, method.Reference, baseName,
+            slices.SelectMany(s => s.Sources.Select(source => source.Model.Name)).Distinct().ToList()));
     }
 
     private static (CheckpointHandle Handle, int Layers) MergeSliceLayers(MergeRequest recipe, MergeSlice slice, int index, Action<string>? warn)

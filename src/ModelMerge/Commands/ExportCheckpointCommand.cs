@@ -53,6 +53,10 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; }
 
+    /// <summary>Leave out README.md (the model card) and mergekit_config.yml, which a merged checkpoint otherwise gets.</summary>
+    [Parameter]
+    public SwitchParameter NoModelCard { get; set; }
+
     /// <summary>Emit a handle to the written checkpoint.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -77,6 +81,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             MaxShardBytes = MaxShardSize,
             Force = Force,
             ThrottleLimit = ThrottleLimit,
+            ModelCard = !NoModelCard,
         };
         try
         {
