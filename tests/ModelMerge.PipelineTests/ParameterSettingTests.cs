@@ -87,6 +87,27 @@ public sealed class ParameterSettingTests(ModelFolders models) : IClassFixture<M
     }
 
     [Fact]
+    public void Dare_density_per_tensor_gives_each_tensor_the_bytes_of_a_uniform_run_at_its_density()
+    {
+        using var session = new PowerShellSession(models.Root);
+        const string vectors = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | ";
+        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density @{ self_attn = 0.5; default = 0.3 } -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-filtered").Errors);
+        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density 0.5 -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-half").Errors);
+        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density 0.3 -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-third").Errors);
+        var filtered = SafetensorsCheckpoint.Open(models.Output("dare-filtered"));
+        var half = SafetensorsCheckpoint.Open(models.Output("dare-half"));
+        var third = SafetensorsCheckpoint.Open(models.Output("dare-third"));
+        foreach (var tensor in filtered.Tensors.Where(t => t.DType != DType.I64))
+        {
+            var expected = tensor.Name.Contains("self_attn", StringComparison.Ordinal) ? half : third;
+            Assert.True(StoredValues.Bytes(expected, tensor.Name).AsSpan().SequenceEqual(StoredValues.Bytes(filtered, tensor.Name)), tensor.Name);
+        }
+
+        var invalid = session.Run(vectors + "Invoke-DareDrop -Density @{ mlp = 1.5; default = 0.1 }");
+        Assert.StartsWith("ParameterInvalid", Assert.Single(invalid.Errors).FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void A_value_that_is_not_a_number_is_refused_by_the_parameter_binder()
     {
         using var session = new PowerShellSession(models.Root);

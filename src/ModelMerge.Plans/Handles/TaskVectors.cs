@@ -45,9 +45,25 @@ public static class TaskVectors
     {
         if (double.IsNaN(density) || density < 0 || density > 1)
             throw new ArgumentOutOfRangeException(nameof(density), density, "density must be in [0, 1].");
+        return RandomDrop(taskVector, ParameterSetting.Of(density), seed, modelIndex, rescale);
+    }
+
+    /// <summary>DARE with a density that may vary by tensor name and layer; each tensor's value must lie in [0, 1].</summary>
+    public static TaskVectorHandle RandomDrop(TaskVectorHandle taskVector, ParameterSetting density, ulong seed, int modelIndex, Rescale rescale)
+    {
+        var positions = LayerPositions.Of(taskVector.Base.Tensors.Select(t => t.Name));
+        var densities = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var spec in taskVector.Tensors)
+        {
+            double value = density.Resolve(spec.Name, positions.For(spec.Name))
+                ?? throw new PlanException(ParameterErrors.Missing, $"the density {density} gives no value for tensor '{spec.Name}'; add a default.", spec.Name);
+            if (double.IsNaN(value) || value < 0 || value > 1)
+                throw new PlanException(ParameterErrors.Invalid, $"the density for tensor '{spec.Name}' is {value}; a keep probability is in [0, 1].", spec.Name);
+            densities[spec.Name] = value;
+        }
         string description = string.Create(CultureInfo.InvariantCulture,
             $"dare(density={density}, seed={seed}, rescale={rescale}) of {taskVector.Description}");
-        return taskVector.Derive(description, (_, plan) => new RandomDropPlan(plan, density, seed, modelIndex, rescale));
+        return taskVector.Derive(description, (spec, plan) => new RandomDropPlan(plan, densities[spec.Name], seed, modelIndex, rescale));
     }
 }
 

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using ModelMerge.Methods;
+using ModelMerge.Commands.Infrastructure;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 
 namespace ModelMerge.Commands;
 
@@ -20,10 +22,10 @@ public sealed class InvokeDareDropCommand : PSCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public TaskVectorHandle[] TaskVector { get; set; } = [];
 
-    /// <summary>Probability that an element survives (1 − the paper's drop rate p). Default 0.1.</summary>
+    /// <summary>Probability that an element survives (1 − the paper's drop rate p): a number, or per-tensor filters and layer gradients. Default 0.1.</summary>
     [Parameter(Position = 0)]
-    [ValidateRange(0.0, 1.0)]
-    public double Density { get; set; } = 0.1;
+    [ParameterSetting]
+    public ParameterSetting Density { get; set; } = ParameterSetting.Of(0.1);
 
     /// <summary>Keys the random masks. Default 0.</summary>
     [Parameter]
@@ -41,6 +43,15 @@ public sealed class InvokeDareDropCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         foreach (var vector in TaskVector)
-            WriteObject(TaskVectors.RandomDrop(vector, Density, Seed, _position++, Rescale));
+        {
+            try
+            {
+                WriteObject(TaskVectors.RandomDrop(vector, Density, Seed, _position++, Rescale));
+            }
+            catch (Plans.PlanException ex)
+            {
+                ThrowTerminatingError(Errors.From(ex, vector));
+            }
+        }
     }
 }
