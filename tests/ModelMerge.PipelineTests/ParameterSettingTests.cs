@@ -66,45 +66,49 @@ public sealed class ParameterSettingTests(ModelFolders models) : IClassFixture<M
     public void Ties_density_per_tensor_gives_each_tensor_the_bytes_of_a_uniform_run_at_its_density()
     {
         using var session = new PowerShellSession(models.Root);
-        const string vectors = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | ";
-        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density @{ mlp = 0.5; default = 0.2 } -Lambda 0.5, 1 | Export-Checkpoint ./ties-filtered").Errors);
-        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.5 -Lambda 0.5, 1 | Export-Checkpoint ./ties-half").Errors);
-        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.2 -Lambda 0.5, 1 | Export-Checkpoint ./ties-fifth").Errors);
+        AssertFilteredRunMatchesUniformRuns(session, "mlp", "Invoke-TiesMerge -Density {0} -Lambda 0.5, 1", "@{ mlp = 0.5; default = 0.2 }", "0.5", "0.2");
 
-        var filtered = SafetensorsCheckpoint.Open(models.Output("ties-filtered"));
-        var half = SafetensorsCheckpoint.Open(models.Output("ties-half"));
-        var fifth = SafetensorsCheckpoint.Open(models.Output("ties-fifth"));
-        foreach (var tensor in filtered.Tensors.Where(t => t.DType != DType.I64))
-        {
-            var expected = tensor.Name.Contains("mlp", StringComparison.Ordinal) ? half : fifth;
-            Assert.True(StoredValues.Bytes(expected, tensor.Name).AsSpan().SequenceEqual(StoredValues.Bytes(filtered, tensor.Name)), tensor.Name);
-        }
-        // λ as a gradient: layer 0 at 0.5, layer 1 at 1, so the two layers differ from a λ = 1 run only in layer 0.
-        Assert.Empty(session.Run(vectors + "Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./ties-lambda1").Errors);
+        // λ as a gradient: layer 0 at 0.5, layer 1 at 1, so a λ = 1 run differs only in layer 0.
+        Assert.Empty(session.Run(Vectors + "Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./ties-lambda1").Errors);
         var lambdaOne = SafetensorsCheckpoint.Open(models.Output("ties-lambda1"));
-        Assert.Equal(StoredValues.Bytes(lambdaOne, Attention1), StoredValues.Bytes(fifth, Attention1));
-        Assert.NotEqual(StoredValues.Bytes(lambdaOne, Attention0), StoredValues.Bytes(fifth, Attention0));
+        var gradient = SafetensorsCheckpoint.Open(models.Output("uniform-0.2-Invoke-TiesMerge"));
+        Assert.Equal(StoredValues.Bytes(lambdaOne, Attention1), StoredValues.Bytes(gradient, Attention1));
+        Assert.NotEqual(StoredValues.Bytes(lambdaOne, Attention0), StoredValues.Bytes(gradient, Attention0));
     }
 
     [Fact]
     public void Dare_density_per_tensor_gives_each_tensor_the_bytes_of_a_uniform_run_at_its_density()
     {
         using var session = new PowerShellSession(models.Root);
-        const string vectors = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | ";
-        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density @{ self_attn = 0.5; default = 0.3 } -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-filtered").Errors);
-        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density 0.5 -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-half").Errors);
-        Assert.Empty(session.Run(vectors + "Invoke-DareDrop -Density 0.3 -Seed 9 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare-third").Errors);
-        var filtered = SafetensorsCheckpoint.Open(models.Output("dare-filtered"));
-        var half = SafetensorsCheckpoint.Open(models.Output("dare-half"));
-        var third = SafetensorsCheckpoint.Open(models.Output("dare-third"));
-        foreach (var tensor in filtered.Tensors.Where(t => t.DType != DType.I64))
-        {
-            var expected = tensor.Name.Contains("self_attn", StringComparison.Ordinal) ? half : third;
-            Assert.True(StoredValues.Bytes(expected, tensor.Name).AsSpan().SequenceEqual(StoredValues.Bytes(filtered, tensor.Name)), tensor.Name);
-        }
+        AssertFilteredRunMatchesUniformRuns(session, "self_attn", "Invoke-DareDrop -Density {0} -Seed 9 | Invoke-TiesMerge -Density 1",
+            "@{ self_attn = 0.5; default = 0.3 }", "0.5", "0.3");
 
-        var invalid = session.Run(vectors + "Invoke-DareDrop -Density @{ mlp = 1.5; default = 0.1 }");
+        var invalid = session.Run(Vectors + "Invoke-DareDrop -Density @{ mlp = 1.5; default = 0.1 }");
         Assert.StartsWith("ParameterInvalid", Assert.Single(invalid.Errors).FullyQualifiedErrorId);
+    }
+
+    private const string Vectors = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | ";
+
+    /// <summary>
+    /// Tensors are merged independently, so a run whose setting is <paramref name="matching"/> on tensors named with
+    /// <paramref name="filter"/> and <paramref name="rest"/> elsewhere must equal, tensor for tensor, the two uniform runs.
+    /// </summary>
+    private void AssertFilteredRunMatchesUniformRuns(PowerShellSession session, string filter, string step, string filtered, string matching, string rest)
+    {
+        string Export(string setting, string name)
+        {
+            Assert.Empty(session.Run(Vectors + string.Format(System.Globalization.CultureInfo.InvariantCulture, step, setting) + $" | Export-Checkpoint ./{name}").Errors);
+            return models.Output(name);
+        }
+        string cmdlet = step.Split(' ')[0];
+        var mixed = SafetensorsCheckpoint.Open(Export(filtered, $"filtered-{cmdlet}"));
+        var whenMatching = SafetensorsCheckpoint.Open(Export(matching, $"uniform-{matching}-{cmdlet}"));
+        var otherwise = SafetensorsCheckpoint.Open(Export(rest, $"uniform-{rest}-{cmdlet}"));
+        foreach (var tensor in mixed.Tensors.Where(t => t.DType != DType.I64))
+        {
+            var expected = tensor.Name.Contains(filter, StringComparison.Ordinal) ? whenMatching : otherwise;
+            Assert.True(StoredValues.Bytes(expected, tensor.Name).AsSpan().SequenceEqual(StoredValues.Bytes(mixed, tensor.Name)), tensor.Name);
+        }
     }
 
     [Fact]
