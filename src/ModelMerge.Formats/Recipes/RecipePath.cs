@@ -1,0 +1,24 @@
+namespace ModelMerge.Formats.Recipes;
+
+/// <summary>
+/// Spells key paths the way users write recipes: <c>slices[1].sources[0].layer_range</c>;
+/// a key that is not a plain name (a token such as <c>&lt;|im_end|&gt;</c>) is bracketed and quoted.
+/// </summary>
+internal static class RecipePath
+{
+    public static string Key(string parent, string key)
+    {
+        if (!IsPlainName(key)) return $"{parent}['{key.Replace("'", "''", StringComparison.Ordinal)}']";
+        return parent.Length == 0 ? key : $"{parent}.{key}";
+    }
+
+    public static string Index(string parent, int index) => $"{parent}[{index}]";
+
+    private static bool IsPlainName(string key)
+    {
+        if (key.Length == 0 || !(char.IsAsciiLetter(key[0]) || key[0] == '_')) return false;
+        foreach (char c in key)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
+        return true;
+    }
+}
