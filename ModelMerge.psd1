@@ -22,6 +22,7 @@
         'Invoke-FisherMerge'
         'Invoke-Merge'
         'Invoke-LayerwiseMerge'
+        'Invoke-MergeRecipe'
         'New-LayerSlice'
         'Join-LayerSlice'
         'Export-Checkpoint'

@@ -32,7 +32,8 @@ public static class CheckpointExporter
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
         string full = OutputTarget.Validate(checkpoint, target, options.Force);
-        var outputs = OutputTensors(checkpoint, options.DType);
+        var dtype = options.DType ?? checkpoint.OutputDType;
+        var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
         var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
@@ -53,7 +54,7 @@ public static class CheckpointExporter
         }
         if (checkpoint.Donor.Folder is string donor)
         {
-            var copied = CompanionFiles.CopyInto(donor, staging.Path, options.DType, checkpoint.ConfigChanges);
+            var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
             if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
         }
         if (options.ModelCard && checkpoint.Summary is MergeSummary summary)

@@ -16,8 +16,10 @@ public sealed class CheckpointHandle
 
     internal CheckpointHandle(string name, string description, string? path, IReadOnlyList<TensorSpec> tensors,
         Func<TensorSpec, ITensorPlan> planFor, SafetensorsCheckpoint donor, IReadOnlySet<string> inputPaths,
-        IReadOnlyDictionary<string, long>? configChanges = null, Func<string, string>? sourceNames = null, MergeSummary? summary = null)
+        IReadOnlyDictionary<string, long>? configChanges = null, Func<string, string>? sourceNames = null, MergeSummary? summary = null,
+        DType? outputDType = null)
     {
+        OutputDType = outputDType;
         Summary = summary;
         _sourceNames = sourceNames;
         ConfigChanges = configChanges ?? new Dictionary<string, long>();
@@ -66,7 +68,15 @@ public sealed class CheckpointHandle
 
     /// <summary>This handle with <paramref name="summary"/> as its account of itself (a recipe's text added, say).</summary>
     internal CheckpointHandle WithSummary(MergeSummary summary) =>
-        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, summary);
+        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, summary, OutputDType);
+
+    /// <summary>The type floating-point tensors are written in unless the export says otherwise (a recipe's out_dtype); null keeps each tensor's.</summary>
+    public DType? OutputDType { get; }
+
+    /// <summary>This handle writing its floating-point tensors as <paramref name="dtype"/>.</summary>
+    internal CheckpointHandle WithOutputDType(DType dtype) =>
+        new(Name, Description, Path, Tensors.Select(t => t.IsMergeable ? t with { DType = dtype } : t).ToList(), _planFor, Donor, InputPaths,
+            ConfigChanges, _sourceNames, Summary, dtype);
 
     /// <summary>
     /// The name tensor <paramref name="name"/> has in the model it comes from: the same name, but

@@ -11,6 +11,7 @@ internal static class Errors
     public static ErrorRecord From(Exception exception, object? target = null) => exception switch
     {
         CheckpointFormatException e => new ErrorRecord(e, e.ErrorId, CategoryFor(e.ErrorId), target ?? e.Path),
+        Formats.Recipes.RecipeException e => new ErrorRecord(e, e.ErrorId, e.ErrorId == "RecipeUnreadable" ? ErrorCategory.ReadError : ErrorCategory.InvalidData, target ?? e.SourceName),
         PlanException e => new ErrorRecord(e, e.ErrorId, CategoryFor(e.ErrorId), target ?? e.Target),
         MergeException e => new ErrorRecord(e, e.ErrorId, ErrorCategory.InvalidArgument, target ?? e.TensorName),
         UnauthorizedAccessException e => new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, target),

@@ -25,7 +25,7 @@ public sealed class HelpTests : IDisposable
     {
         var members = Members();
         var cmdlets = Cmdlets();
-        Assert.Equal(12, cmdlets.Count);
+        Assert.Equal(13, cmdlets.Count);
         foreach (var cmdlet in cmdlets)
         {
             var (synopsis, description, examples) = MamlHelpWriter.CmdletDocumentation(cmdlet, members);
