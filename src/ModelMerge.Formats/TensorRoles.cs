@@ -15,6 +15,15 @@ public static class TensorRoles
     private static readonly string[] EmbeddingSuffixes =
         ["embed_tokens.weight", "lm_head.weight", "wte.weight", "embed_in.weight", "embed_out.weight", "word_embeddings.weight"];
 
+    private static readonly string[] BufferSuffixes = ["rotary_emb.inv_freq", "attn.masked_bias"];
+
+    /// <summary>
+    /// A buffer some checkpoints store next to the weights — a rotary cache, an attention mask
+    /// constant — that is computed from the config, not learned: merges carry it from the base
+    /// unchanged even when it is floating point.
+    /// </summary>
+    public static bool IsBuffer(string name) => BufferSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal));
+
     /// <summary>An embedding-type weight: one row per vocabulary entry.</summary>
     public static bool IsEmbedding(string name) => EmbeddingSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal));
 

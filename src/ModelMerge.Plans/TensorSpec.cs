@@ -7,8 +7,8 @@ public sealed record TensorSpec(string Name, DType DType, long[] Shape)
 {
     public long ElementCount => ShapeMath.ElementCount(Shape);
 
-    /// <summary>Whether merge methods compute on it (F32, F16, BF16); other tensors are carried through.</summary>
-    public bool IsMergeable => DType.IsMergeable();
+    /// <summary>Whether merge methods compute on it: a learned F32, F16 or BF16 weight. Integer tensors and buffers (rotary caches) are carried through.</summary>
+    public bool IsMergeable => DType.IsMergeable() && !TensorRoles.IsBuffer(Name);
 
     public string ShapeText => ShapeMath.Format(Shape);
 

@@ -113,5 +113,16 @@ public sealed class TensorAlignmentTests : IDisposable
         Assert.Contains(Norm, norm.Message);
     }
 
+    [Fact]
+    public void A_rotary_cache_is_carried_from_the_first_model_not_averaged()
+    {
+        const string rotary = "model.layers.0.self_attn.rotary_emb.inv_freq";
+        CheckpointHandle WithCache(float value, string name) => CheckpointHandle.Open(SafetensorsFiles.WriteF32(_temp.Child(name),
+            [new(Norm, [2], [value, value]), new(rotary, [2], [value, 2 * value])]));
+        var values = Export(Linear(WithCache(1, "cache-a"), WithCache(3, "cache-b")), out _);
+        Assert.Equal([1f, 2f], values[rotary]);
+        Assert.Equal([2f, 2f], values[Norm]);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
