@@ -58,6 +58,29 @@ Describe 'ModelMerge in pwsh' {
         (Get-Checkpoint ./stacked).Tensors.Name | Should -Contain 'model.layers.2.mlp.up_proj.weight'
     }
 
+    It 'runs a mergekit recipe read with Get-Content and keeps it beside the weights' {
+        $recipe = @"
+merge_method: ties
+base_model: ./base
+models:
+  - model: ./ft1
+    parameters: { density: [0.7, 0.3], weight: 1.0 }
+  - model: ./ft2
+    parameters:
+      density: 0.5
+      weight:
+        - filter: mlp
+          value: 0.8
+        - value: 0.3
+out_dtype: float16
+"@
+        Set-Content ./recipe.yml $recipe
+        Get-Content ./recipe.yml -Raw | Invoke-MergeRecipe | Export-Checkpoint ./from-recipe
+        (Get-Content ./from-recipe/mergekit_config.yml -Raw).Trim() | Should -Be $recipe.Trim()
+        (Get-Checkpoint ./from-recipe).DTypes | Should -Contain 'F16'
+        (Get-Content ./from-recipe/README.md -Raw) | Should -Match 'mergekit'
+    }
+
     It 'runs DARE-TIES as a composition' {
         Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-DareDrop -Density 0.5 -Seed 7 | Invoke-TiesMerge -Density 1 | Export-Checkpoint ./dare
         (Get-FileHash ./dare/model.safetensors).Hash | Should -Not -Be (Get-FileHash ./merged/model.safetensors).Hash
