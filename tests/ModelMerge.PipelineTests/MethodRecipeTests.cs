@@ -38,7 +38,7 @@ public sealed class MethodRecipeTests(ModelFolders models) : IClassFixture<Model
     public void Every_registered_method_has_a_recipe_here()
     {
         var covered = Recipes.Select(row => (string)row[0]).ToHashSet();
-        Assert.Empty(MergeMethods.Names.Where(name => !covered.Contains(name)));
+        Assert.DoesNotContain(MergeMethods.Names, name => !covered.Contains(name));
     }
 
     [Theory]
