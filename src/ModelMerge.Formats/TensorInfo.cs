@@ -3,6 +3,9 @@ namespace ModelMerge.Formats;
 /// <summary>One tensor as a safetensors header declares it: where its bytes are, not the bytes.</summary>
 public sealed record TensorInfo(string Name, DType DType, long[] Shape, string FilePath, long FileOffset, long ByteLength)
 {
+    /// <summary>The file as it was when the header was read; reads check it (null for tensors not read from a file's header).</summary>
+    public FileStamp? Stamp { get; init; }
+
     public long ElementCount => ShapeMath.ElementCount(Shape);
 
     public string ShapeText => ShapeMath.Format(Shape);

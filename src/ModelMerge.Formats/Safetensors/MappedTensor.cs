@@ -26,6 +26,7 @@ public sealed unsafe class MappedTensor : IDisposable
 
     public static MappedTensor Open(TensorInfo info)
     {
+        info.Stamp?.Verify(info.FilePath, info.Name);
         if (info.ByteLength == 0) return new MappedTensor(info, null, null, null);
         MemoryMappedFile? file = null;
         MemoryMappedViewAccessor? view = null;

@@ -35,6 +35,7 @@ public sealed class SafetensorsHeader
     {
         try
         {
+            var stamp = FileStamp.Of(path);
             using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             long fileLength = RandomAccess.GetLength(file);
             if (fileLength < 8)
@@ -50,7 +51,7 @@ public sealed class SafetensorsHeader
 
             var headerBytes = new byte[headerLength];
             RandomAccess.Read(file, headerBytes, 8);
-            return Parse(headerBytes, fileLength, path);
+            return Parse(headerBytes, fileLength, path, stamp.Length == fileLength ? stamp : FileStamp.Of(path));
         }
         catch (IOException ex)
         {
@@ -63,7 +64,8 @@ public sealed class SafetensorsHeader
     }
 
     /// <summary>Parses header JSON that sat in a file of <paramref name="fileLength"/> bytes.</summary>
-    public static SafetensorsHeader Parse(ReadOnlySpan<byte> headerJson, long fileLength, string path)
+    /// <param name="stamp">The file's stamp when it was opened, recorded in every tensor so later reads can tell whether it changed.</param>
+    public static SafetensorsHeader Parse(ReadOnlySpan<byte> headerJson, long fileLength, string path, FileStamp? stamp = null)
     {
         long dataStart = 8 + headerJson.Length;
         long dataLength = fileLength - dataStart;
@@ -85,7 +87,7 @@ public sealed class SafetensorsHeader
             if (entry.End > dataLength)
                 throw Fail(SafetensorsErrors.OffsetsOutOfBounds, path,
                     $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data section ({dataLength} bytes); the file may be truncated.", entry.Name);
-            tensors.Add(new TensorInfo(entry.Name, entry.DType, entry.Shape, path, dataStart + entry.Begin, actual));
+            tensors.Add(new TensorInfo(entry.Name, entry.DType, entry.Shape, path, dataStart + entry.Begin, actual) { Stamp = stamp });
         }
 
         // Sort by (begin, end) like the reference reader: an empty tensor shares its offset with

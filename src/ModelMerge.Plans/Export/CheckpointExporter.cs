@@ -18,8 +18,6 @@ namespace ModelMerge.Plans.Export;
 /// </summary>
 public static class CheckpointExporter
 {
-    /// <summary>Elements per block handed to the writer: 16 MB of float32 output at most.</summary>
-    private const int BlockElements = 64 * ChunkGrid.ChunkElements;
 
     public static string ProducerVersion { get; } = "ModelMerge " + (typeof(CheckpointExporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
 
@@ -38,7 +36,7 @@ public static class CheckpointExporter
         var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
-        using var staging = StagingFolder.Create(full);
+        using var staging = OutputTarget.Stage(full);
         var metadata = new Dictionary<string, string>(checkpoint.Donor.Metadata, StringComparer.Ordinal) { ["format"] = "pt" };
         using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
         {
@@ -47,11 +45,13 @@ public static class CheckpointExporter
             {
                 var output = outputs[i];
                 progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
-                WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context);
+                WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
             }
             blocks.Finish();
             writer.Complete();
         }
+        // A file rewritten while it was read fed the merge bytes its header did not describe: refuse to commit.
+        context.VerifyFilesRead();
         if (checkpoint.Donor.Folder is string donor)
         {
             var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
@@ -70,11 +70,12 @@ public static class CheckpointExporter
         return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);
     }
 
-    private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context)
+    private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context, int blockElements)
     {
         blocks.BeginTensor(output.Name);
         if (plan.StoredSource is TensorInfo stored && stored.DType == output.DType)
         {
+            context.Read(stored);
             CopyStored(stored, blocks);
             return;
         }
@@ -84,9 +85,9 @@ public static class CheckpointExporter
         using var prepared = plan.Prepare(output.Name, context);
         long length = prepared.Length;
         int size = output.DType.SizeOf();
-        for (long blockStart = 0; blockStart < length; blockStart += BlockElements)
+        for (long blockStart = 0; blockStart < length; blockStart += blockElements)
         {
-            int blockLength = (int)Math.Min(BlockElements, length - blockStart);
+            int blockLength = (int)Math.Min(blockElements, length - blockStart);
             var bytes = ArrayPool<byte>.Shared.Rent(blockLength * size);
             try
             {

@@ -18,6 +18,9 @@ public sealed record ExportOptions
 
     /// <summary>Cores to compute on; 0 = all.</summary>
     public int ThrottleLimit { get; init; }
+
+    /// <summary>Grid chunks per block handed to the writer (64: 16 MB of float32 at most); the bytes written do not depend on it.</summary>
+    internal int BlockChunks { get; init; } = 64;
 }
 
 /// <summary>Where an export stands, reported between blocks (on the caller's thread).</summary>

@@ -7,6 +7,7 @@ public static class OutputTarget
 {
     public const string OutputExists = "OutputExists";
     public const string OutputIsInput = "OutputIsInput";
+    public const string OutputNotWritable = "OutputNotWritable";
 
     /// <summary>The full target path; throws when it would overwrite or sit inside an input, or exists without force.</summary>
     public static string Validate(CheckpointHandle checkpoint, string target, bool force)
@@ -22,6 +23,26 @@ public static class OutputTarget
         if (!force && (Directory.Exists(full) || File.Exists(full)))
             throw new PlanException(OutputExists, $"'{full}' already exists; use -Force to replace it.", full);
         return full;
+    }
+
+    /// <summary>
+    /// The staging folder beside <paramref name="target"/>. Failing to create it is the first sign of a folder
+    /// the user cannot write to; say that about the folder they named, not about the hidden staging name.
+    /// </summary>
+    public static Formats.Folders.StagingFolder Stage(string target)
+    {
+        try
+        {
+            return Formats.Folders.StagingFolder.Create(target);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            string parent = Path.GetDirectoryName(target) ?? target;
+            string why = ex is UnauthorizedAccessException ? "it is read-only or you may not write there" : ex.Message;
+            throw new PlanException(OutputNotWritable,
+                $"cannot write the output in '{parent}': {why}. The export builds the folder beside its target and moves it into place, so the parent must be writable.",
+                target, ex);
+        }
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);

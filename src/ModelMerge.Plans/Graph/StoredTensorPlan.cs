@@ -9,5 +9,9 @@ public sealed class StoredTensorPlan(TensorInfo tensor) : ITensorPlan
 
     public TensorInfo? StoredSource => tensor;
 
-    public PreparedTensor Prepare(string tensorName, PlanContext context) => context.StoredTensors.Acquire(tensor);
+    public PreparedTensor Prepare(string tensorName, PlanContext context)
+    {
+        context.Read(tensor);
+        return context.StoredTensors.Acquire(tensor);
+    }
 }

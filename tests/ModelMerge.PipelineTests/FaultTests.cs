@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using ModelMerge.PipelineTests.Support;
+
+namespace ModelMerge.PipelineTests;
+
+/// <summary>
+/// A full disk and a read-only target are clear errors that leave no partial output and never
+/// touch the inputs; merges in several runspaces at once, sharing handles, write what they write alone.
+/// </summary>
+public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders>
+{
+    private const string Merge = "Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Density 0.3";
+
+    private static void Run(string program, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"`{program} {arguments}` failed ({process.ExitCode}): {process.StandardError.ReadToEnd()}; "
+                + "these fault tests need Linux and root, as CI machines have.");
+    }
+
+    private string InputDigest() => string.Join(",", new[] { models.Base, models.FineTuned1, models.FineTuned2 }
+        .Select(folder => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "model.safetensors"))))));
+
+    [Fact]
+    public void A_full_disk_is_a_write_error_and_leaves_no_partial_output()
+    {
+        string disk = models.Output("small-disk");
+        Directory.CreateDirectory(disk);
+        // 128 KB holds the config and part of a 250 KB shard, so the weights run out of space.
+        Run("mount", $"-t tmpfs -o size=128k tmpfs {disk}");
+        try
+        {
+            string before = InputDigest();
+            using var session = new PowerShellSession(models.Root);
+            var result = session.Run($"{Merge} | Export-Checkpoint ./small-disk/merged");
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith("WriteFailed", error.FullyQualifiedErrorId);
+            Assert.Contains("space", error.Exception.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(disk));
+            Assert.Equal(before, InputDigest());
+        }
+        finally { Run("umount", disk); }
+    }
+
+    [Fact]
+    public void A_read_only_target_folder_is_a_clear_error()
+    {
+        string folder = models.Output("read-only");
+        Directory.CreateDirectory(folder);
+        // The immutable attribute holds even for root, unlike permission bits.
+        Run("chattr", $"+i {folder}");
+        try
+        {
+            using var session = new PowerShellSession(models.Root);
+            var result = session.Run($"{Merge} | Export-Checkpoint ./read-only/merged");
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith("OutputNotWritable", error.FullyQualifiedErrorId);
+            Assert.Equal(System.Management.Automation.ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
+            Assert.Contains($"cannot write the output in '{folder}'", error.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(".partial-", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+        }
+        finally { Run("chattr", $"-i {folder}"); }
+    }
+
+    [Fact]
+    public async Task Merges_in_parallel_runspaces_sharing_handles_write_the_bytes_they_write_alone()
+    {
+        using (var alone = new PowerShellSession(models.Root))
+        {
+            Assert.Empty(alone.Run($"{Merge} | Export-Checkpoint ./alone-ties").Errors);
+            Assert.Empty(alone.Run("Get-Checkpoint ./ft2 | Invoke-Merge slerp -Base ./ft1 -T 0.4 | Export-Checkpoint ./alone-slerp").Errors);
+        }
+        using var owner = new PowerShellSession(models.Root);
+        var shared = owner.Run("Get-Checkpoint ./base, ./ft1").Output.Select(o => o.BaseObject).ToArray();
+        var jobs = Enumerable.Range(0, 4).Select(i => Task.Run(() =>
+        {
+            using var session = new PowerShellSession(models.Root);
+            string script = i % 2 == 0
+                ? $"$base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Density 0.3 | Export-Checkpoint ./parallel-{i}"
+                : $"Get-Checkpoint ./ft2 | Invoke-Merge slerp -Base $ft1 -T 0.4 | Export-Checkpoint ./parallel-{i}";
+            return session.Run(script, new Dictionary<string, object> { ["base"] = shared[0], ["ft1"] = shared[1] });
+        })).ToArray();
+        var results = await Task.WhenAll(jobs);
+        Assert.All(results, result => Assert.Empty(result.Errors));
+        for (int i = 0; i < jobs.Length; i++)
+            StoredValues.AssertSameCheckpoint(models.Output(i % 2 == 0 ? "alone-ties" : "alone-slerp"), models.Output($"parallel-{i}"));
+    }
+}
