@@ -103,16 +103,43 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
     [Fact]
     public void Stopping_the_pipeline_mid_export_leaves_no_output_and_no_staging_folder()
     {
+        StopMidExport("./stopped");
+        Assert.False(Directory.Exists(models.Output("stopped")));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    [Fact]
+    public void Stopping_an_export_that_replaces_a_folder_leaves_the_old_folder_as_it_was()
+    {
+        using (var session = new PowerShellSession(models.Root))
+            Assert.Empty(session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TaskArithmetic | Export-Checkpoint ./kept").Errors);
+        var before = StoredValues.All(models.Output("kept"));
+        var files = Directory.GetFiles(models.Output("kept")).Select(Path.GetFileName).Order().ToList();
+
+        StopMidExport("./kept -Force");
+
+        Assert.Equal(files, Directory.GetFiles(models.Output("kept")).Select(Path.GetFileName).Order().ToList());
+        var after = StoredValues.All(models.Output("kept"));
+        Assert.Equal(before.Select(t => t.Name), after.Select(t => t.Name));
+        Assert.All(before.Zip(after), pair => Assert.True(pair.First.Bytes.AsSpan().SequenceEqual(pair.Second.Bytes), pair.First.Name));
+        Assert.Empty(models.StagingLeftovers());
+    }
+
+    /// <summary>Runs a medium-sized TIES export to <paramref name="target"/> and stops it from inside its progress, surely mid-way.</summary>
+    private void StopMidExport(string target)
+    {
         string big = models.Output("medium-base");
         string bigFt = models.Output("medium-ft");
-        var shape = LlamaShape.Tiny with { Hidden = 512, Intermediate = 1408, Layers = 6, Heads = 8, KeyValueHeads = 4, Vocab = 4096 };
-        LlamaCheckpointGenerator.Write(big, new GeneratedModel(shape, DType.BF16));
-        LlamaCheckpointGenerator.Write(bigFt, new GeneratedModel(shape, DType.BF16, FineTuneSeed: 3));
+        if (!Directory.Exists(big))
+        {
+            var shape = LlamaShape.Tiny with { Hidden = 512, Intermediate = 1408, Layers = 6, Heads = 8, KeyValueHeads = 4, Vocab = 4096 };
+            LlamaCheckpointGenerator.Write(big, new GeneratedModel(shape, DType.BF16));
+            LlamaCheckpointGenerator.Write(bigFt, new GeneratedModel(shape, DType.BF16, FineTuneSeed: 3));
+        }
 
         using var session = new PowerShellSession(models.Root);
         using var shell = session.CreateShell();
-        shell.AddScript("Get-Checkpoint ./medium-base | Get-TaskVector ./medium-ft | Invoke-TiesMerge | Export-Checkpoint ./stopped -ThrottleLimit 1");
-        // Stop is requested from inside the progress callback, so the export is surely mid-way.
+        shell.AddScript($"Get-Checkpoint ./medium-base | Get-TaskVector ./medium-ft | Invoke-TiesMerge | Export-Checkpoint {target} -ThrottleLimit 1");
         int stopRequested = 0;
         shell.Streams.Progress.DataAdded += (_, e) =>
         {
@@ -121,9 +148,6 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
         };
         var run = shell.BeginInvoke();
         Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(run));
-
-        Assert.False(Directory.Exists(models.Output("stopped")));
-        Assert.Empty(models.StagingLeftovers());
     }
 
     [Fact]
