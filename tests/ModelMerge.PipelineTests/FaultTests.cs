@@ -38,7 +38,10 @@ public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders
             var result = session.Run($"{Merge} | Export-Checkpoint ./small-disk/merged");
             var error = Assert.Single(result.Errors);
             Assert.StartsWith("WriteFailed", error.FullyQualifiedErrorId);
-            Assert.Contains("space", error.Exception.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(System.Management.Automation.ErrorCategory.WriteError, error.CategoryInfo.Category);
+            Assert.Contains("The disk is full", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(disk, "merged"), error.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(".partial-", error.Exception.Message, StringComparison.Ordinal);
             Assert.Empty(Directory.EnumerateFileSystemEntries(disk));
             Assert.Equal(before, InputDigest());
         }

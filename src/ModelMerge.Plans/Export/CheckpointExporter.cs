@@ -37,32 +37,39 @@ public static class CheckpointExporter
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = OutputTarget.Stage(full);
-        var metadata = new Dictionary<string, string>(checkpoint.Donor.Metadata, StringComparer.Ordinal) { ["format"] = "pt" };
-        using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
+        try
         {
-            using var blocks = new BlockWriter(writer, cancellation);
-            for (int i = 0; i < outputs.Count; i++)
+            var metadata = new Dictionary<string, string>(checkpoint.Donor.Metadata, StringComparer.Ordinal) { ["format"] = "pt" };
+            using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
             {
-                var output = outputs[i];
-                progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
-                WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
+                using var blocks = new BlockWriter(writer, cancellation);
+                for (int i = 0; i < outputs.Count; i++)
+                {
+                    var output = outputs[i];
+                    progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
+                    WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
+                }
+                blocks.Finish();
+                writer.Complete();
             }
-            blocks.Finish();
-            writer.Complete();
+            // A file rewritten while it was read fed the merge bytes its header did not describe: refuse to commit.
+            context.VerifyFilesRead();
+            if (checkpoint.Donor.Folder is string donor)
+            {
+                var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
+                if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
+            }
+            if (options.ModelCard && checkpoint.Summary is MergeSummary summary)
+            {
+                File.WriteAllText(Path.Combine(staging.Path, "README.md"), ModelCard.Write(checkpoint, Path.GetFileName(full)));
+                // Community tools look for the recipe under exactly this name (§7.6).
+                if (summary.RecipeText is string recipe) File.WriteAllText(Path.Combine(staging.Path, "mergekit_config.yml"), recipe);
+                verbose(summary.RecipeText is null ? "Wrote README.md (model card)." : "Wrote README.md (model card) and mergekit_config.yml.");
+            }
         }
-        // A file rewritten while it was read fed the merge bytes its header did not describe: refuse to commit.
-        context.VerifyFilesRead();
-        if (checkpoint.Donor.Folder is string donor)
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
-            if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
-        }
-        if (options.ModelCard && checkpoint.Summary is MergeSummary summary)
-        {
-            File.WriteAllText(Path.Combine(staging.Path, "README.md"), ModelCard.Write(checkpoint, Path.GetFileName(full)));
-            // Community tools look for the recipe under exactly this name (§7.6).
-            if (summary.RecipeText is string recipe) File.WriteAllText(Path.Combine(staging.Path, "mergekit_config.yml"), recipe);
-            verbose(summary.RecipeText is null ? "Wrote README.md (model card)." : "Wrote README.md (model card) and mergekit_config.yml.");
+            throw OutputTarget.WriteFailure(ex, full, plan.TotalBytes);
         }
         staging.Commit(options.Force);
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));

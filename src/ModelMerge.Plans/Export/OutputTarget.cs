@@ -8,6 +8,7 @@ public static class OutputTarget
     public const string OutputExists = "OutputExists";
     public const string OutputIsInput = "OutputIsInput";
     public const string OutputNotWritable = "OutputNotWritable";
+    public const string WriteFailed = "WriteFailed";
 
     /// <summary>The full target path; throws when it would overwrite or sit inside an input, or exists without force.</summary>
     public static string Validate(CheckpointHandle checkpoint, string target, bool force)
@@ -43,6 +44,17 @@ public static class OutputTarget
                 $"cannot write the output in '{parent}': {why}. The export builds the folder beside its target and moves it into place, so the parent must be writable.",
                 target, ex);
         }
+    }
+
+    /// <summary>A write that failed part-way (a full disk, a vanished mount), told about the output the user named.</summary>
+    public static PlanException WriteFailure(IOException failure, string target, long bytes)
+    {
+        // The system's text names the hidden staging file; keep only its reason.
+        string reason = failure.Message.Split(" : '")[0].TrimEnd('.', ' ');
+        bool full = reason.Contains("space", StringComparison.OrdinalIgnoreCase) || failure.HResult is 28 or 112 or unchecked((int)0x80070070);
+        string advice = full ? $" The disk is full: the weights alone need {bytes:N0} bytes." : "";
+        return new PlanException(WriteFailed,
+            $"writing the output '{target}' failed: {reason}.{advice} Nothing was left behind; the inputs are untouched.", target, failure);
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);

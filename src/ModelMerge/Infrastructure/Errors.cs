@@ -27,6 +27,7 @@ internal static class Errors
         "CheckpointNotFound" or "CheckpointNoWeights" or "ShardMissing" => ErrorCategory.ObjectNotFound,
         "OutputExists" => ErrorCategory.ResourceExists,
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
+        "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
         "SafetensorsUnreadable" => ErrorCategory.ReadError,
         "TensorSetMismatch" or "TensorShapeMismatch" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
