@@ -1,37 +1,56 @@
 using ModelMerge.Methods;
 using ModelMerge.Plans.Export;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 using ModelMerge.Tests.Methods.Support;
 
 namespace ModelMerge.Tests.Methods;
 
 /// <summary>
 /// Sums are combined in grid-chunk order and random draws are keyed by element, so the bytes
-/// written cannot depend on how many threads computed them. The wide llama's tensors span up to
-/// three grid chunks, so two threads really do split them.
+/// written cannot depend on how many threads computed them, nor on how many chunks the exporter
+/// hands its writer at once. The wide llama's tensors span up to three grid chunks, so two
+/// threads really do split them.
 /// </summary>
 [Collection(GeneratedLlamaCollection.Name)]
 public sealed class ExportDeterminismTests(GeneratedLlamas llamas)
 {
-    /// <summary>Between them: the top-k reductions, the L1-rescale reduction, sign consensus and the weighted sum.</summary>
-    public static TheoryData<string> Merges => new() { "ties", "dare_ties", "dare_linear", "linear" };
+    /// <summary>Between them: the top-k reductions, the L1-rescale reduction, sign consensus, the weighted sum and a spherical method's norms.</summary>
+    public static TheoryData<string> Merges => new() { "ties", "dare_ties", "dare_linear", "linear", "slerp" };
+
+    private CheckpointHandle Merge(string method)
+    {
+        var set = llamas["wide"];
+        return method switch
+        {
+            "linear" => LinearMerge.Build([set.Base, .. set.FineTunes], [0.5, 0.3, 0.2]),
+            "slerp" => MethodMerge.Build(new MergeRequest(MergeMethods.Find("slerp")!, [MergeInput.Of(set.FineTunes[1])])
+            {
+                Base = set.FineTunes[0],
+                Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(0.3) },
+            }),
+            _ => TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method)!, set.TaskVectors(1.0, -0.4),
+                new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77 }),
+        };
+    }
 
     [Theory]
     [MemberData(nameof(Merges))]
     public void One_thread_and_two_threads_write_identical_files(string method)
     {
-        var set = llamas["wide"];
-        var merged = method == "linear"
-            ? LinearMerge.Build([set.Base, .. set.FineTunes], [0.5, 0.3, 0.2])
-            : TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method)!, set.TaskVectors(1.0, -0.4),
-                new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77 });
-
-        var oneThread = Export(merged, 1);
-        var twoThreads = Export(merged, 2);
-
-        Assert.Equal(oneThread, twoThreads);
+        var merged = Merge(method);
+        Assert.Equal(Export(merged, new ExportOptions { ThrottleLimit = 1 }), Export(merged, new ExportOptions { ThrottleLimit = 2 }));
     }
 
-    private byte[][] Export(CheckpointHandle merged, int threads) =>
-        SafetensorsFiles.WeightFileBytes(CheckpointExporter.Export(merged, llamas.NewTarget(), new ExportOptions { ThrottleLimit = threads }).Path);
+    [Theory]
+    [MemberData(nameof(Merges))]
+    public void Blocks_of_any_size_write_identical_files(string method)
+    {
+        var reference = Export(Merge(method), new ExportOptions());
+        foreach (var (chunks, threads) in new[] { (1, 1), (3, 2), (7, 1) })
+            Assert.Equal(reference, Export(Merge(method), new ExportOptions { BlockChunks = chunks, ThrottleLimit = threads }));
+    }
+
+    private byte[][] Export(CheckpointHandle merged, ExportOptions options) =>
+        SafetensorsFiles.WeightFileBytes(CheckpointExporter.Export(merged, llamas.NewTarget(), options).Path);
 }
