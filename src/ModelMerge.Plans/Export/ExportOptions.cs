@@ -18,6 +18,9 @@ public sealed record ExportOptions
 
     /// <summary>Cores to compute on; 0 = all.</summary>
     public int ThrottleLimit { get; init; }
+
+    /// <summary>Merge NaN and ±∞ found in the inputs as they are, with a warning per input tensor, instead of refusing the export.</summary>
+    public bool AllowNonFinite { get; init; }
 }
 
 /// <summary>Where an export stands, reported between blocks (on the caller's thread).</summary>
