@@ -32,6 +32,7 @@ public static class CheckpointExporter
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
         string full = OutputTarget.Validate(checkpoint, target, options.Force);
+        if (checkpoint.Donor.Folder is string donorFolder) CompanionFiles.CheckConfig(donorFolder);
         var dtype = options.DType ?? checkpoint.OutputDType;
         var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
