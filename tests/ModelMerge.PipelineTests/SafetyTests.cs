@@ -5,7 +5,12 @@ using ModelMerge.TestData;
 
 namespace ModelMerge.PipelineTests;
 
-/// <summary>Nothing is written by mistake, nothing half-written looks finished, errors say what and where.</summary>
+/// <summary>
+/// Nothing is written by mistake, nothing half-written looks finished, errors say what and where.
+/// Four cases of the bad-input catalogue's target family live here: an output that is an input,
+/// sits inside one or holds one (OutputIsInput), and an existing output without -Force (OutputExists);
+/// the rest are in BadInputCatalogueTargetTests.
+/// </summary>
 public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolders>
 {
     [Fact]
@@ -51,7 +56,9 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
         var error = Assert.Single(refused.Errors);
         Assert.StartsWith("OutputExists,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ResourceExists, error.CategoryInfo.Category);
+        Assert.Contains($"'{target}' already exists; use -Force to replace it", error.Exception.Message);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(target, "keep.txt")));
+        Assert.Empty(models.StagingLeftovers());
 
         var replaced = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./existing -Force");
         Assert.Empty(replaced.Errors);
@@ -71,7 +78,10 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
         var result = session.Run($"Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint {target} -Force");
         var error = Assert.Single(result.Errors);
         Assert.StartsWith("OutputIsInput,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("inputs are never modified, so choose another folder", error.Exception.Message);
         Assert.False(Directory.Exists(Path.Combine(models.FineTuned1, "merged")));
+        Assert.Empty(models.StagingLeftovers());
         Assert.Equal(before.Select(t => t.Bytes), StoredValues.All(models.FineTuned1).Select(t => t.Bytes));
     }
 

@@ -39,7 +39,17 @@ public static class CompanionFiles
         return copied;
     }
 
-    private static void WriteConfig(string source, string destination, DType? outputDType, IReadOnlyDictionary<string, long>? changes)
+    /// <summary>
+    /// Throws ConfigInvalid when the folder's config.json cannot be rewritten; an export calls this
+    /// before computing anything, rather than finding out after the last tensor.
+    /// </summary>
+    public static void CheckConfig(string donorFolder)
+    {
+        string config = Path.Combine(donorFolder, "config.json");
+        if (File.Exists(config)) ReadConfig(config);
+    }
+
+    private static JsonObject ReadConfig(string source)
     {
         JsonNode? root;
         try
@@ -48,10 +58,15 @@ public static class CompanionFiles
         }
         catch (JsonException ex)
         {
-            throw new CheckpointFormatException("ConfigInvalid", source, $"config.json is not valid JSON ({ex.Message}).", inner: ex);
+            throw new CheckpointFormatException(CheckpointErrors.ConfigInvalid, source, $"config.json is not valid JSON ({ex.Message}).", inner: ex);
         }
-        if (root is not JsonObject config)
-            throw new CheckpointFormatException("ConfigInvalid", source, "config.json must be a JSON object.");
+        return root as JsonObject
+            ?? throw new CheckpointFormatException(CheckpointErrors.ConfigInvalid, source, "config.json must be a JSON object.");
+    }
+
+    private static void WriteConfig(string source, string destination, DType? outputDType, IReadOnlyDictionary<string, long>? changes)
+    {
+        var config = ReadConfig(source);
         if (outputDType is DType dtype) config["torch_dtype"] = dtype.ToTorchName();
         foreach (var (key, value) in changes ?? new Dictionary<string, long>()) config[key] = value;
         File.WriteAllText(destination, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

@@ -10,6 +10,11 @@ namespace ModelMerge.Formats.Numerics;
 /// </summary>
 public static class BFloat16Conversion
 {
+    /// <summary>The bits below the sign; an element whose magnitude bits reach <see cref="Infinity"/> is NaN or ±∞.</summary>
+    private const ushort Magnitude = 0x7FFF;
+
+    private const ushort Infinity = 0x7F80;
+
     public static float ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
     public static ushort FromSingle(float value)
@@ -21,55 +26,102 @@ public static class BFloat16Conversion
         return (ushort)((bits + roundingBias) >> 16);
     }
 
+    /// <summary>Widens every element; true when all are finite (the NaN/∞ test is one max per vector on the loaded bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
+    public static bool ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is too short", nameof(destination));
         ref ushort src = ref MemoryMarshal.GetReference(source);
         ref uint dst = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(destination));
         int i = 0;
+        bool finite = true;
         if (Vector512.IsHardwareAccelerated)
         {
+            var largest = Vector512<ushort>.Zero;
             for (; i <= source.Length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
             {
-                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref src, (nuint)i));
+                var bits = Vector512.LoadUnsafe(ref src, (nuint)i);
+                largest = Vector512.Max(largest, bits & Vector512.Create(Magnitude));
+                var (lower, upper) = Vector512.Widen(bits);
                 Vector512.ShiftLeft(lower, 16).StoreUnsafe(ref dst, (nuint)i);
                 Vector512.ShiftLeft(upper, 16).StoreUnsafe(ref dst, (nuint)(i + Vector512<uint>.Count));
             }
+            finite = !Vector512.GreaterThanOrEqualAny(largest, Vector512.Create(Infinity));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
+            var largest = Vector256<ushort>.Zero;
             for (; i <= source.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
             {
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref src, (nuint)i));
+                var bits = Vector256.LoadUnsafe(ref src, (nuint)i);
+                largest = Vector256.Max(largest, bits & Vector256.Create(Magnitude));
+                var (lower, upper) = Vector256.Widen(bits);
                 Vector256.ShiftLeft(lower, 16).StoreUnsafe(ref dst, (nuint)i);
                 Vector256.ShiftLeft(upper, 16).StoreUnsafe(ref dst, (nuint)(i + Vector256<uint>.Count));
             }
+            finite = !Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(Infinity));
         }
-        for (; i < source.Length; i++) Unsafe.Add(ref dst, i) = (uint)Unsafe.Add(ref src, i) << 16;
+        for (; i < source.Length; i++)
+        {
+            ushort bits = Unsafe.Add(ref src, i);
+            finite &= (bits & Magnitude) < Infinity;
+            Unsafe.Add(ref dst, i) = (uint)bits << 16;
+        }
+        return finite;
     }
 
-    /// <summary>a − b for two bf16 spans, each widened exactly, the difference rounded once to float32.</summary>
+    /// <summary>
+    /// a − b for two bf16 spans, each widened exactly, the difference rounded once to float32;
+    /// true when every element of both is finite.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Difference(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<float> destination)
+    public static bool Difference(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<float> destination)
     {
         if (b.Length != a.Length || destination.Length < a.Length) throw new ArgumentException("the spans differ in length", nameof(b));
         ref ushort left = ref MemoryMarshal.GetReference(a);
         ref ushort right = ref MemoryMarshal.GetReference(b);
         ref float dst = ref MemoryMarshal.GetReference(destination);
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        bool finite = true;
+        if (Vector512.IsHardwareAccelerated)
         {
+            var largest = Vector512<ushort>.Zero;
+            for (; i <= a.Length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
+            {
+                var leftBits = Vector512.LoadUnsafe(ref left, (nuint)i);
+                var rightBits = Vector512.LoadUnsafe(ref right, (nuint)i);
+                largest = Vector512.Max(largest, Vector512.Max(leftBits & Vector512.Create(Magnitude), rightBits & Vector512.Create(Magnitude)));
+                var (leftLower, leftUpper) = Vector512.Widen(leftBits);
+                var (rightLower, rightUpper) = Vector512.Widen(rightBits);
+                (Vector512.ShiftLeft(leftLower, 16).AsSingle() - Vector512.ShiftLeft(rightLower, 16).AsSingle()).StoreUnsafe(ref dst, (nuint)i);
+                (Vector512.ShiftLeft(leftUpper, 16).AsSingle() - Vector512.ShiftLeft(rightUpper, 16).AsSingle())
+                    .StoreUnsafe(ref dst, (nuint)(i + Vector512<float>.Count));
+            }
+            finite = !Vector512.GreaterThanOrEqualAny(largest, Vector512.Create(Infinity));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var largest = Vector256<ushort>.Zero;
             for (; i <= a.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
             {
-                var (leftLower, leftUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref left, (nuint)i));
-                var (rightLower, rightUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref right, (nuint)i));
+                var leftBits = Vector256.LoadUnsafe(ref left, (nuint)i);
+                var rightBits = Vector256.LoadUnsafe(ref right, (nuint)i);
+                largest = Vector256.Max(largest, Vector256.Max(leftBits & Vector256.Create(Magnitude), rightBits & Vector256.Create(Magnitude)));
+                var (leftLower, leftUpper) = Vector256.Widen(leftBits);
+                var (rightLower, rightUpper) = Vector256.Widen(rightBits);
                 (Vector256.ShiftLeft(leftLower, 16).AsSingle() - Vector256.ShiftLeft(rightLower, 16).AsSingle()).StoreUnsafe(ref dst, (nuint)i);
                 (Vector256.ShiftLeft(leftUpper, 16).AsSingle() - Vector256.ShiftLeft(rightUpper, 16).AsSingle())
                     .StoreUnsafe(ref dst, (nuint)(i + Vector256<float>.Count));
             }
+            finite = !Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(Infinity));
         }
-        for (; i < a.Length; i++) Unsafe.Add(ref dst, i) = ToSingle(Unsafe.Add(ref left, i)) - ToSingle(Unsafe.Add(ref right, i));
+        for (; i < a.Length; i++)
+        {
+            ushort leftBits = Unsafe.Add(ref left, i), rightBits = Unsafe.Add(ref right, i);
+            finite &= (leftBits & Magnitude) < Infinity && (rightBits & Magnitude) < Infinity;
+            Unsafe.Add(ref dst, i) = ToSingle(leftBits) - ToSingle(rightBits);
+        }
+        return finite;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -58,12 +58,17 @@ public sealed unsafe class MappedTensor : IDisposable
         return new ReadOnlySpan<byte>(_start + byteOffset, length);
     }
 
-    /// <summary>Elements [start, start + destination.Length) widened to float32.</summary>
-    public void ReadSingles(long start, Span<float> destination)
+    /// <summary>The bytes of elements [start, start + count).</summary>
+    public ReadOnlySpan<byte> ElementBytes(long start, int count)
     {
         int size = Info.DType.SizeOf();
-        ElementConversion.ToSingle(Info.DType, Bytes(start * size, destination.Length * size), destination);
+        return Bytes(start * size, count * size);
     }
+
+    /// <summary>Elements [start, start + destination.Length) widened to float32.</summary>
+    /// <returns>True when all of them are finite; false when one is NaN or ±∞ (tested while widening).</returns>
+    public bool ReadSingles(long start, Span<float> destination) =>
+        ElementConversion.ToSingle(Info.DType, ElementBytes(start, destination.Length), destination);
 
     public void Dispose()
     {

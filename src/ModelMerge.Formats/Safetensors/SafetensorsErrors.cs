@@ -14,4 +14,7 @@ public static class SafetensorsErrors
     public const string OffsetsOverlap = "SafetensorsOffsetsOverlap";
     public const string OffsetsGap = "SafetensorsOffsetsGap";
     public const string Unreadable = "SafetensorsUnreadable";
+
+    /// <summary>A NaN or ±∞ among a floating-point tensor's elements: well-formed, but poison to any merge that reads it.</summary>
+    public const string NonFinite = "NonFiniteInput";
 }

@@ -30,10 +30,11 @@ public static class CheckpointExporter
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
         string full = OutputTarget.Validate(checkpoint, target, options.Force);
+        if (checkpoint.Donor.Folder is string donorFolder) CompanionFiles.CheckConfig(donorFolder);
         var dtype = options.DType ?? checkpoint.OutputDType;
         var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
-        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn);
+        var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn, options.AllowNonFinite);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = OutputTarget.Stage(full);
@@ -48,6 +49,7 @@ public static class CheckpointExporter
                     var output = outputs[i];
                     progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
                     WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
+                    foreach (var report in context.NonFinite.TakeReports()) context.Warn(report);
                 }
                 blocks.Finish();
                 writer.Complete();
@@ -83,7 +85,7 @@ public static class CheckpointExporter
         if (plan.StoredSource is TensorInfo stored && stored.DType == output.DType)
         {
             context.Read(stored);
-            CopyStored(stored, blocks);
+            CopyStored(stored, blocks, context.NonFinite);
             return;
         }
         if (!output.DType.IsMergeable())
@@ -119,15 +121,32 @@ public static class CheckpointExporter
         }
     }
 
-    private static void CopyStored(TensorInfo stored, BlockWriter blocks)
+    /// <summary>
+    /// Copies a tensor byte for byte, testing a float one for NaN and ±∞ in the same pass (no
+    /// widening). Buffers computed from the config are exempt: an attention-mask constant may
+    /// be −∞ by design, and no merge reads it.
+    /// </summary>
+    private static void CopyStored(TensorInfo stored, BlockWriter blocks, NonFiniteInputs nonFinite)
     {
         using var mapped = MappedTensor.Open(stored);
+        bool tested = NonFiniteElements.AreTested(stored.DType) && !TensorRoles.IsBuffer(stored.Name);
+        int size = stored.DType.SizeOf();
         const int blockBytes = 16 << 20;
         for (long offset = 0; offset < stored.ByteLength; offset += blockBytes)
         {
             int length = (int)Math.Min(blockBytes, stored.ByteLength - offset);
             var bytes = ArrayPool<byte>.Shared.Rent(length);
-            mapped.Bytes(offset, length).CopyTo(bytes);
+            try
+            {
+                var source = mapped.Bytes(offset, length);
+                if (!tested) source.CopyTo(bytes);
+                else if (!NonFiniteElements.CopyAllFinite(stored.DType, source, bytes)) nonFinite.Found(mapped, offset / size, length / size);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+                throw;
+            }
             blocks.Enqueue(bytes, length);
         }
     }

@@ -21,6 +21,9 @@ public sealed record ExportOptions
 
     /// <summary>Grid chunks per block handed to the writer (64: 16 MB of float32 at most); the bytes written do not depend on it.</summary>
     internal int BlockChunks { get; init; } = 64;
+
+    /// <summary>Merge NaN and ±∞ found in the inputs as they are, with a warning per input tensor, instead of refusing the export.</summary>
+    public bool AllowNonFinite { get; init; }
 }
 
 /// <summary>Where an export stands, reported between blocks (on the caller's thread).</summary>

@@ -36,13 +36,17 @@ public static class OutputTarget
         {
             return Formats.Folders.StagingFolder.Create(target);
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        catch (UnauthorizedAccessException ex)
         {
-            string parent = Path.GetDirectoryName(target) ?? target;
-            string why = ex is UnauthorizedAccessException ? "it is read-only or you may not write there" : ex.Message;
             throw new PlanException(OutputNotWritable,
-                $"cannot write the output in '{parent}': {why}. The export builds the folder beside its target and moves it into place, so the parent must be writable.",
-                target, ex);
+                $"cannot write the output in '{Path.GetDirectoryName(target) ?? target}': it is read-only or you may not write there. "
+                + "The export builds the folder beside its target and moves it into place, so the parent must be writable.", target, ex);
+        }
+        catch (IOException ex)
+        {
+            // A parent that is a file, a vanished mount: the folder cannot be made at all.
+            throw new PlanException(WriteFailed,
+                $"cannot create the output '{target}' in '{Path.GetDirectoryName(target) ?? target}': {ex.Message.Split(" : '")[0].TrimEnd('.', ' ')}.", target, ex);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
         var minuend = fineTuned.Prepare(tensorName, context);
         try
         {
-            return new Prepared(minuend, baseTensor.Prepare(tensorName, context));
+            return new Prepared(minuend, baseTensor.Prepare(tensorName, context), context.NonFinite);
         }
         catch
         {
@@ -27,7 +27,8 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
         }
     }
 
-    private sealed class Prepared(PreparedTensor minuend, PreparedTensor subtrahend) : PreparedTensor
+    /// <summary>Reading two stored tensors fuses both widenings, the subtraction and the NaN/∞ test into one pass.</summary>
+    private sealed class Prepared(PreparedTensor minuend, PreparedTensor subtrahend, NonFiniteInputs nonFinite) : PreparedTensor
     {
         public override long Length => subtrahend.Length;
 
@@ -35,8 +36,12 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
         {
             if (minuend.Stored is MappedTensor a && subtrahend.Stored is MappedTensor b)
             {
-                int sizeA = a.Info.DType.SizeOf(), sizeB = b.Info.DType.SizeOf(), n = destination.Length;
-                ElementConversion.Difference(a.Info.DType, a.Bytes(start * sizeA, n * sizeA), b.Info.DType, b.Bytes(start * sizeB, n * sizeB), destination);
+                int n = destination.Length;
+                if (!ElementConversion.Difference(a.Info.DType, a.ElementBytes(start, n), b.Info.DType, b.ElementBytes(start, n), destination))
+                {
+                    nonFinite.Found(a, start, n);
+                    nonFinite.Found(b, start, n);
+                }
                 return;
             }
             minuend.Read(start, destination);

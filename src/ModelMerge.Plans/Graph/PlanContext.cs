@@ -2,16 +2,31 @@ using ModelMerge.Compute;
 
 namespace ModelMerge.Plans.Graph;
 
-/// <summary>What a plan needs while it runs: the cores to use (and the token that stops them) and the shared maps of stored tensors.</summary>
-public sealed class PlanContext(ChunkRunner runner, Action<string>? warn = null)
+/// <summary>
+/// What a plan needs while it runs: the cores to use (and the token that stops them), the shared
+/// maps of stored tensors, and what to do about NaN and ±∞ found in them.
+/// </summary>
+public sealed class PlanContext
 {
-    public ChunkRunner Runner { get; } = runner;
+    /// <param name="allowNonFinite">Merge NaN and ±∞ in inputs as they are (counted for <see cref="NonFinite"/>'s reports) instead of refusing them.</param>
+    public PlanContext(ChunkRunner runner, Action<string>? warn = null, bool allowNonFinite = false)
+    {
+        Runner = runner;
+        Warn = warn ?? (_ => { });
+        NonFinite = new NonFiniteInputs(allowNonFinite);
+        StoredTensors = new StoredTensorCache(NonFinite);
+    }
+
+    public ChunkRunner Runner { get; }
 
     /// <summary>Told what a method remarks about a tensor while preparing it (called on the preparing thread).</summary>
-    public Action<string> Warn { get; } = warn ?? (_ => { });
+    public Action<string> Warn { get; }
+
+    /// <summary>Refuses or counts the NaN and ±∞ that reads of stored tensors come upon.</summary>
+    public NonFiniteInputs NonFinite { get; }
 
     /// <summary>Maps of stored tensors shared by the plans reading them.</summary>
-    internal StoredTensorCache StoredTensors { get; } = new();
+    internal StoredTensorCache StoredTensors { get; }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Formats.FileStamp> _filesRead = new(StringComparer.Ordinal);
 

@@ -6,9 +6,10 @@ namespace ModelMerge.Plans.Graph;
 /// <summary>
 /// One memory map per stored tensor while any plan uses it. A merge reads the base tensor
 /// through several plans (each task vector subtracts it, the result adds it back); sharing the
-/// map sets up its pages once instead of once per reader.
+/// map sets up its pages once instead of once per reader. Each read tests the elements it widens
+/// for NaN and ±∞ and hands any it finds to <paramref name="nonFinite"/>.
 /// </summary>
-internal sealed class StoredTensorCache
+internal sealed class StoredTensorCache(NonFiniteInputs nonFinite)
 {
     private readonly Dictionary<(string File, long Offset), Shared> _open = [];
 
@@ -23,7 +24,7 @@ internal sealed class StoredTensorCache
                 _open[key] = shared;
             }
             shared.References++;
-            return new Reader(shared);
+            return new Reader(shared, nonFinite);
         }
     }
 
@@ -48,13 +49,16 @@ internal sealed class StoredTensorCache
         public void Release() => owner.Release(this);
     }
 
-    private sealed class Reader(Shared shared) : PreparedTensor
+    private sealed class Reader(Shared shared, NonFiniteInputs nonFinite) : PreparedTensor
     {
         private int _released;
 
         public override long Length => shared.Mapped.Info.ElementCount;
 
-        public override void Read(long start, Span<float> destination) => shared.Mapped.ReadSingles(start, destination);
+        public override void Read(long start, Span<float> destination)
+        {
+            if (!shared.Mapped.ReadSingles(start, destination)) nonFinite.Found(shared.Mapped, start, destination.Length);
+        }
 
         public override MappedTensor Stored => shared.Mapped;
 

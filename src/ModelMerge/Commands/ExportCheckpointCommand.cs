@@ -12,9 +12,13 @@ namespace ModelMerge.Commands;
 /// <para type="description">Executes the pipeline's plan tensor by tensor into safetensors shards (with an index when
 /// there is more than one), copies config.json (with the output dtype), generation_config.json and tokenizer files from
 /// the base model, and moves the folder into place only when complete: an interrupted export leaves no folder that
-/// looks finished. Inputs are never modified; an existing output needs -Force.</para>
+/// looks finished. Inputs are never modified; an existing output needs -Force. Every floating-point tensor the export
+/// reads is tested for NaN and infinity as it is read: by default the first one stops the export with a NonFiniteInput
+/// error naming the file, the tensor, the element and its value, and nothing is written; -AllowNonFinite merges such
+/// values as they are and warns once per input tensor with their count.</para>
 /// </summary>
 /// <example><code>... | Export-Checkpoint ./merged -DType bf16 -MaxShardSize 2GB</code></example>
+/// <example><code>Get-Checkpoint ./suspect | Export-Checkpoint ./copy -AllowNonFinite -WarningVariable found; $found.Count</code></example>
 [Cmdlet(VerbsData.Export, "Checkpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CheckpointHandle))]
 public sealed class ExportCheckpointCommand : PSCmdlet
@@ -57,6 +61,14 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoModelCard { get; set; }
 
+    /// <summary>
+    /// Merge NaN and infinite input values as they are instead of refusing the export: the merged values they touch
+    /// become NaN or infinite too. One warning per input tensor that holds any gives the file, the tensor, how many
+    /// are NaN and how many infinite, and where the first is.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AllowNonFinite { get; set; }
+
     /// <summary>Emit a handle to the written checkpoint.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -82,6 +94,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             Force = Force,
             ThrottleLimit = ThrottleLimit,
             ModelCard = !NoModelCard,
+            AllowNonFinite = AllowNonFinite,
         };
         try
         {
@@ -123,7 +136,13 @@ public sealed class ExportCheckpointCommand : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception ex) when (ex is Formats.CheckpointFormatException or Plans.PlanException or MergeException or IOException or UnauthorizedAccessException)
+        catch (Formats.CheckpointFormatException ex)
+        {
+            // The input file at fault is the target here (NonFiniteInput, a shard that changed), not the output folder.
+            ThrowTerminatingError(Errors.From(ex));
+            return null;
+        }
+        catch (Exception ex) when (ex is Plans.PlanException or MergeException or IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(Errors.From(ex, target));
             return null;

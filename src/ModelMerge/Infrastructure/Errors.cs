@@ -30,7 +30,7 @@ internal static class Errors
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
         "SafetensorsUnreadable" => ErrorCategory.ReadError,
-        "TensorSetMismatch" or "TensorShapeMismatch" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
+        "TensorSetMismatch" or "TensorShapeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };
 }

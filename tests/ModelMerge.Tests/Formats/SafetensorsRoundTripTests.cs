@@ -2,6 +2,7 @@ using System.Text;
 using ModelMerge.Formats;
 using ModelMerge.Formats.Folders;
 using ModelMerge.Formats.Safetensors;
+using ModelMerge.TestData;
 
 namespace ModelMerge.Tests.Formats;
 

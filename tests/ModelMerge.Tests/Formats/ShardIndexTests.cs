@@ -1,5 +1,6 @@
 using ModelMerge.Formats;
 using ModelMerge.Formats.Folders;
+using ModelMerge.TestData;
 
 namespace ModelMerge.Tests.Formats;
 

@@ -2,13 +2,13 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace ModelMerge.Tests.Formats;
+namespace ModelMerge.TestData;
 
 /// <summary>
 /// Safetensors files assembled byte by byte from a header the test writes itself, so that
 /// reading them checks the reader against the format, not against our own writer.
 /// </summary>
-internal static class HandBuiltSafetensors
+public static class HandBuiltSafetensors
 {
     /// <summary>
     /// An 8-byte little-endian header length, the header's UTF-8 bytes, then the data.
