@@ -36,6 +36,21 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
     }
 
     [Fact]
+    public void A_checkpoint_that_cannot_be_opened_stops_a_merge_instead_of_merging_one_model_fewer()
+    {
+        using var session = new PowerShellSession(models.Root);
+        var merged = session.Run("Get-Checkpoint ./nowhere,./ft1 | Invoke-Merge linear | Export-Checkpoint ./one-fewer");
+        var error = Assert.Single(merged.Errors);
+        Assert.StartsWith("CheckpointNotFound", error.FullyQualifiedErrorId);
+        Assert.False(Directory.Exists(models.Output("one-fewer")));
+
+        // Listing alone carries on past the bad path, as Get-Item does.
+        var listed = session.Run("$found = Get-Checkpoint ./nowhere,./ft1; $found");
+        Assert.Single(listed.Errors);
+        Assert.Single(listed.Output);
+    }
+
+    [Fact]
     public void A_missing_fine_tune_stops_the_pipeline_before_anything_is_written()
     {
         using var session = new PowerShellSession(models.Root);

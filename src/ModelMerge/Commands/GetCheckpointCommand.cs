@@ -7,7 +7,9 @@ namespace ModelMerge.Commands;
 /// <summary>
 /// <para type="synopsis">Opens a safetensors checkpoint as a lazy handle.</para>
 /// <para type="description">Reads and validates the headers (and shard index) of a Hugging Face model folder or a
-/// .safetensors file. No tensor data is read: the handle lists the tensors and feeds merge cmdlets and Export-Checkpoint.</para>
+/// .safetensors file. No tensor data is read: the handle lists the tensors and feeds merge cmdlets and Export-Checkpoint.
+/// When its output feeds another command, a checkpoint that cannot be opened stops the whole pipeline, so that no merge goes
+/// ahead with one model fewer than asked; on its own (or assigned to a variable) it lists what it can open and reports the rest.</para>
 /// </summary>
 /// <example><code>Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./merged</code></example>
 [Cmdlet(VerbsCommon.Get, "Checkpoint")]
@@ -33,10 +35,17 @@ public sealed class GetCheckpointCommand : PSCmdlet
                 }
                 catch (Exception ex) when (ex is Formats.CheckpointFormatException or IOException or UnauthorizedAccessException)
                 {
-                    WriteError(Errors.From(ex, resolved));
+                    Report(Errors.From(ex, resolved));
                 }
             }
         }
+    }
+
+    /// <summary>A merge downstream would silently lose the model; listing alone carries on past it, as Get-Item does.</summary>
+    private void Report(ErrorRecord error)
+    {
+        if (MyInvocation.PipelinePosition < MyInvocation.PipelineLength) ThrowTerminatingError(error);
+        WriteError(error);
     }
 
     private IEnumerable<string> Resolve(string path)
@@ -49,7 +58,7 @@ public sealed class GetCheckpointCommand : PSCmdlet
         }
         catch (ItemNotFoundException ex)
         {
-            WriteError(new ErrorRecord(ex, "CheckpointNotFound", ErrorCategory.ObjectNotFound, path));
+            Report(new ErrorRecord(ex, "CheckpointNotFound", ErrorCategory.ObjectNotFound, path));
             return [];
         }
     }
