@@ -10,4 +10,5 @@ public static class CheckpointErrors
     public const string ShardMissing = "ShardMissing";
     public const string IndexMismatch = "ShardIndexMismatch";
     public const string DuplicateTensor = "CheckpointDuplicateTensor";
+    public const string ConfigInvalid = "ConfigInvalid";
 }
