@@ -27,7 +27,7 @@ internal static class Errors
         "CheckpointNotFound" or "CheckpointNoWeights" or "ShardMissing" => ErrorCategory.ObjectNotFound,
         "OutputExists" => ErrorCategory.ResourceExists,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
-        "SafetensorsUnreadable" => ErrorCategory.ReadError,
+        "SafetensorsUnreadable" or "ShardIndexUnreadable" => ErrorCategory.ReadError,
         "TensorSetMismatch" or "TensorShapeMismatch" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };
