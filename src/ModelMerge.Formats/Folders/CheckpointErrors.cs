@@ -6,6 +6,7 @@ public static class CheckpointErrors
     public const string NotFound = "CheckpointNotFound";
     public const string NoWeights = "CheckpointNoWeights";
     public const string IndexInvalid = "ShardIndexInvalid";
+    public const string IndexUnreadable = "ShardIndexUnreadable";
     public const string ShardOutsideFolder = "ShardPathOutsideFolder";
     public const string ShardMissing = "ShardMissing";
     public const string IndexMismatch = "ShardIndexMismatch";

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace ModelMerge.Formats.Folders;
 
 /// <summary>
@@ -23,11 +20,11 @@ public static class CompanionFiles
         IReadOnlyDictionary<string, long>? configChanges = null)
     {
         var copied = new List<string>();
-        string config = Path.Combine(donorFolder, "config.json");
+        string config = Path.Combine(donorFolder, ModelConfig.FileName);
         if (File.Exists(config))
         {
-            WriteConfig(config, Path.Combine(destination, "config.json"), outputDType, configChanges);
-            copied.Add("config.json");
+            WriteConfig(config, Path.Combine(destination, ModelConfig.FileName), outputDType, configChanges);
+            copied.Add(ModelConfig.FileName);
         }
         foreach (var name in Copied)
         {
@@ -46,29 +43,9 @@ public static class CompanionFiles
     public static void CheckConfig(string donorFolder)
     {
         string config = Path.Combine(donorFolder, "config.json");
-        if (File.Exists(config)) ReadConfig(config);
+        if (File.Exists(config)) ModelConfig.Read(config);
     }
 
-    private static JsonObject ReadConfig(string source)
-    {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(source));
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointFormatException(CheckpointErrors.ConfigInvalid, source, $"config.json is not valid JSON ({ex.Message}).", inner: ex);
-        }
-        return root as JsonObject
-            ?? throw new CheckpointFormatException(CheckpointErrors.ConfigInvalid, source, "config.json must be a JSON object.");
-    }
-
-    private static void WriteConfig(string source, string destination, DType? outputDType, IReadOnlyDictionary<string, long>? changes)
-    {
-        var config = ReadConfig(source);
-        if (outputDType is DType dtype) config["torch_dtype"] = dtype.ToTorchName();
-        foreach (var (key, value) in changes ?? new Dictionary<string, long>()) config[key] = value;
-        File.WriteAllText(destination, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
+    private static void WriteConfig(string source, string destination, DType? outputDType, IReadOnlyDictionary<string, long>? changes) =>
+        File.WriteAllText(destination, ModelConfig.Read(source).Rewritten(outputDType, changes));
 }

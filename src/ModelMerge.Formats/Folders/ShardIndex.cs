@@ -28,14 +28,12 @@ public sealed class ShardIndex
     public static ShardIndex Read(string indexPath)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
-        var info = new FileInfo(indexPath);
-        if (info.Length > MaxIndexBytes)
-            throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, $"the index is {info.Length} bytes; the limit is {MaxIndexBytes}.");
+        byte[] bytes = ReadBytes(indexPath);
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath), new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException ex)
         {
@@ -54,22 +52,67 @@ public sealed class ShardIndex
             var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in map.EnumerateObject())
             {
+                string tensor = Decoded(() => entry.Name, indexPath, tensor: null);
                 if (entry.Value.ValueKind != JsonValueKind.String)
-                    throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "every weight_map value must be a shard file name.", entry.Name);
-                if (weightMap.ContainsKey(entry.Name))
-                    throw new CheckpointFormatException(CheckpointErrors.DuplicateTensor, indexPath, "weight_map names this tensor twice.", entry.Name);
-                string shard = entry.Value.GetString()!;
+                    throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "every weight_map value must be a shard file name.", tensor);
+                if (weightMap.ContainsKey(tensor))
+                    throw new CheckpointFormatException(CheckpointErrors.DuplicateTensor, indexPath, "weight_map names this tensor twice.", tensor);
+                string shard = Decoded(() => entry.Value.GetString()!, indexPath, tensor);
                 if (!resolved.TryGetValue(shard, out var full))
                 {
-                    full = ResolveShard(folder, shard, indexPath, entry.Name);
+                    full = ResolveShard(folder, shard, indexPath, tensor);
                     resolved[shard] = full;
                     shardPaths.Add(full);
                 }
-                weightMap[entry.Name] = full;
+                weightMap[tensor] = full;
             }
             if (weightMap.Count == 0)
                 throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "weight_map is empty.");
             return new ShardIndex(weightMap, shardPaths);
+        }
+    }
+
+    /// <summary>
+    /// The index file's bytes. Its size is checked before anything is read: over the limit it is
+    /// refused, and so is a size of zero, which is also what a FIFO or a device reports (opening
+    /// a FIFO blocks until someone writes to it; reading /dev/zero never ends).
+    /// </summary>
+    private static byte[] ReadBytes(string indexPath)
+    {
+        try
+        {
+            long length = FileLength.Of(indexPath) ?? throw new FileNotFoundException("no such file", indexPath);
+            if (length > MaxIndexBytes)
+                throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, $"the index is {length} bytes; the limit is {MaxIndexBytes}.");
+            if (length == 0)
+                throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "the index is empty (or not a regular file).");
+            return File.ReadAllBytes(indexPath);
+        }
+        catch (IOException ex)
+        {
+            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the index cannot be read ({ex.Message}).", inner: ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the index cannot be read ({ex.Message}).", inner: ex);
+        }
+    }
+
+    /// <summary>
+    /// A tensor or shard name. JsonDocument checks a string's UTF-8 and escapes only when it is
+    /// decoded, and then throws <see cref="InvalidOperationException"/>; a name that is not valid
+    /// UTF-8, or escapes half a surrogate pair (<c>"\ud800"</c>), makes the index malformed.
+    /// </summary>
+    private static string Decoded(Func<string> decode, string indexPath, string? tensor)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath,
+                "the index holds a name that is not valid UTF-8 or escapes an unpaired surrogate.", tensor, ex);
         }
     }
 
@@ -86,11 +129,23 @@ public sealed class ShardIndex
         if (!File.Exists(full))
             throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath, $"shard '{shard}' does not exist.", tensor);
 
-        string realFolder = RealPath(folder);
-        string realShard = RealPath(full);
+        string realFolder, realShard;
+        try
+        {
+            realFolder = RealPath(folder);
+            realShard = RealPath(full);
+        }
+        catch (IOException ex)
+        {
+            // ELOOP: a link loop, or a chain longer than the system follows.
+            throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath,
+                $"shard '{shard}' is a link that cannot be followed ({ex.Message}).", tensor, ex);
+        }
         if (!IsInside(realShard, realFolder))
             throw new CheckpointFormatException(CheckpointErrors.ShardOutsideFolder, indexPath,
                 $"shard '{shard}' is a link to '{realShard}', outside the checkpoint folder.", tensor);
+        if (!File.Exists(realShard))
+            throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath, $"shard '{shard}' is a link to '{realShard}', which does not exist.", tensor);
         return full;
     }
 

@@ -14,8 +14,19 @@ public static class RecipeLimits
     public const int MaxDepth = 64;
 
     /// <summary>
-    /// Most nodes the reader visits. An alias repeats the node it names, so a short text can
-    /// stand for an exponential tree ("billion laughs"); counting visits cuts that off.
+    /// Most nodes a recipe may hold as written, and most the reader visits. An alias repeats
+    /// the node it names, so a short text can stand for an exponential tree ("billion laughs");
+    /// counting visits cuts that off. Counting the nodes as the YAML parser produces them bounds
+    /// what the parser itself builds: a mebibyte of short keys is a quarter of a million nodes,
+    /// each of which YamlDotNet keeps with its positions, at some 800 bytes a node all told.
+    /// The largest real recipes (a slice per layer, a gradient per parameter) hold a few thousand.
     /// </summary>
-    public const int MaxNodes = 100_000;
+    public const int MaxNodes = 50_000;
+
+    /// <summary>
+    /// Most warnings one reading lists. A recipe with thousands of unknown keys gets the first
+    /// hundred and a last one saying how many more there were: listing them all would cost
+    /// memory in proportion to a stranger's text, and nobody reads past the first screen.
+    /// </summary>
+    public const int MaxWarnings = 100;
 }

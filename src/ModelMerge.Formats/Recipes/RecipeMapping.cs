@@ -25,8 +25,9 @@ internal sealed class RecipeMapping
             string key = ((YamlScalarNode)keyNode).Value ?? "";
             string path = RecipePath.Key(node.Path, key);
             var keyLocation = new RecipeLocation(checked((int)keyNode.Start.Line), checked((int)keyNode.Start.Column), path);
-            _entries.Add((key, keyLocation, new RecipeNode(node.Context, valueNode, path)));
+            // An unknown key is reported and dropped: nothing reads its value.
             if (knownKeys is not null && !knownKeys.Contains(key, StringComparer.Ordinal)) ReportUnknown(key, keyLocation, knownKeys);
+            else _entries.Add((key, keyLocation, new RecipeNode(node.Context, valueNode, path)));
         }
     }
 
@@ -55,6 +56,11 @@ internal sealed class RecipeMapping
 
     private void ReportUnknown(string key, RecipeLocation at, string[] knownKeys)
     {
+        if (!_node.Context.Strict && _node.Context.WarningsFull)
+        {
+            _node.Context.Warn(RecipeErrors.UnknownKey, at, $"unknown key '{YamlScalar.Shorten(key)}' in {_what} is ignored");
+            return;
+        }
         string hint = Nearest(key, knownKeys) is { } near ? $" (did you mean '{near}'?)" : "";
         string shown = YamlScalar.Shorten(key);
         if (_node.Context.Strict)

@@ -11,22 +11,34 @@ namespace ModelMerge.Formats.Recipes;
 /// cyclic or alias-amplified key hashes forever). It also catches, with a key path, what is
 /// wrong as YAML but reported poorly or not at all further on: duplicate keys (PyYAML keeps
 /// the last silently), aliases to undefined anchors, YAML merge keys, a second document.
+/// It counts the nodes as written against <see cref="RecipeLimits.MaxNodes"/>, which bounds
+/// what the representation model builds from a large text.
 /// </summary>
 internal sealed class YamlEventGuard(IParser inner, RecipeContext context) : IParser
 {
-    private sealed class Frame(bool isMapping, string? anchor)
+    /// <summary>One open mapping or list. Frames are reused level by level, so that a text of many small mappings costs no frame each.</summary>
+    private sealed class Frame
     {
-        public bool IsMapping { get; } = isMapping;
-        public string? Anchor { get; } = anchor;
-        public bool ExpectsKey { get; set; } = true;
+        public bool IsMapping { get; private set; }
+        public string? Anchor { get; private set; }
+        public bool ExpectsKey { get; set; }
         public string? Key { get; set; }
         public int Index { get; set; }
         public Dictionary<string, Mark> Keys { get; } = new(StringComparer.Ordinal);
+
+        public Frame Reset(bool isMapping, string? anchor)
+        {
+            (IsMapping, Anchor, ExpectsKey, Key, Index) = (isMapping, anchor, true, null, 0);
+            Keys.Clear();
+            return this;
+        }
     }
 
     private readonly List<Frame> _open = [];
+    private readonly List<Frame> _frames = [];
     private readonly HashSet<string> _anchors = new(StringComparer.Ordinal);
     private int _documents;
+    private int _nodes;
 
     public ParsingEvent? Current => inner.Current;
 
@@ -55,7 +67,8 @@ internal sealed class YamlEventGuard(IParser inner, RecipeContext context) : IPa
                 BeginNode((NodeEvent)current);
                 if (_open.Count >= RecipeLimits.MaxDepth)
                     throw Refuse(RecipeErrors.TooLarge, current.Start, CurrentPath(), $"mappings and lists nest deeper than {RecipeLimits.MaxDepth} levels");
-                _open.Add(new Frame(current is MappingStart, ((NodeEvent)current).Anchor.IsEmpty ? null : ((NodeEvent)current).Anchor.Value));
+                if (_frames.Count == _open.Count) _frames.Add(new Frame());
+                _open.Add(_frames[_open.Count].Reset(current is MappingStart, ((NodeEvent)current).Anchor.IsEmpty ? null : ((NodeEvent)current).Anchor.Value));
                 break;
             case SequenceEnd or MappingEnd:
                 _open.RemoveAt(_open.Count - 1);
@@ -79,19 +92,24 @@ internal sealed class YamlEventGuard(IParser inner, RecipeContext context) : IPa
 
     private void BeginNode(ParsingEvent node)
     {
+        if (++_nodes > RecipeLimits.MaxNodes)
+            throw Refuse(RecipeErrors.TooLarge, node.Start, CurrentPath(),
+                $"the recipe holds more than {RecipeLimits.MaxNodes} values, keys and lists; this many cannot be a real recipe");
         if (node is NodeEvent { Anchor.IsEmpty: false } anchored) _anchors.Add(anchored.Anchor.Value);
         if (_open.Count == 0 || _open[^1] is not { IsMapping: true, ExpectsKey: true } mapping) return;
 
         if (node is not Scalar key)
             throw Refuse(RecipeErrors.Schema, node.Start, CurrentPath(),
                 $"a mapping key must be a plain name, not {(node is AnchorAlias ? "an alias" : node is SequenceStart ? "a list" : "a mapping")}");
-        string keyPath = RecipePath.Key(CurrentPath(), key.Value);
+        // The key's path is built only for a message: built for every key, a wide mapping under
+        // a long key would cost its width times the key's length.
+        string KeyPath() => RecipePath.Key(CurrentPath(), key.Value);
         if (key.Value == "<<" && key.Style == ScalarStyle.Plain && key.Tag.IsEmpty)
-            throw Refuse(RecipeErrors.Unsupported, key.Start, keyPath, "YAML merge keys (<<) are not supported; write the keys out");
+            throw Refuse(RecipeErrors.Unsupported, key.Start, KeyPath(), "YAML merge keys (<<) are not supported; write the keys out");
         if (!mapping.Keys.TryAdd(key.Value, key.Start))
         {
             var first = mapping.Keys[key.Value];
-            throw Refuse(RecipeErrors.Syntax, key.Start, keyPath,
+            throw Refuse(RecipeErrors.Syntax, key.Start, KeyPath(),
                 $"duplicate key '{YamlScalar.Shorten(key.Value)}' (first at {first.Line}:{first.Column}); a key may occur once in a mapping");
         }
         mapping.Key = key.Value;

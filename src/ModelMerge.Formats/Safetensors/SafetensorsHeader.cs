@@ -35,6 +35,11 @@ public sealed class SafetensorsHeader
     {
         try
         {
+            // A FIFO or a device named like a shard reports size 0, and opening a FIFO blocks until
+            // someone writes to it: refuse by size before opening.
+            if (FileLength.Of(path) is long size && size < 8)
+                throw Fail(SafetensorsErrors.Truncated, path, $"the file is {size} bytes; a safetensors file starts with an 8-byte header length.");
+
             var stamp = FileStamp.Of(path);
             using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             long fileLength = RandomAccess.GetLength(file);
@@ -129,7 +134,7 @@ public sealed class SafetensorsHeader
             Expect(ref reader, JsonTokenType.StartObject, path, "the header must be a JSON object");
             while (Next(ref reader, path) && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string name = reader.GetString()!;
+                string name = ReadString(ref reader, path);
                 if (!seen.Add(name))
                     throw Fail(SafetensorsErrors.DuplicateTensor, path, "the header names this tensor twice.", name);
                 Next(ref reader, path);
@@ -157,11 +162,11 @@ public sealed class SafetensorsHeader
         Expect(ref reader, JsonTokenType.StartObject, path, "__metadata__ must be an object of strings", advance: false);
         while (Next(ref reader, path) && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            string key = ReadString(ref reader, path);
             Next(ref reader, path);
             if (reader.TokenType != JsonTokenType.String)
                 throw Fail(SafetensorsErrors.HeaderSchema, path, $"__metadata__ value '{key}' must be a string.");
-            metadata[key] = reader.GetString()!;
+            metadata[key] = ReadString(ref reader, path);
         }
     }
 
@@ -174,14 +179,14 @@ public sealed class SafetensorsHeader
         long[]? offsets = null;
         while (Next(ref reader, path) && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            string key = ReadString(ref reader, path);
             Next(ref reader, path);
             switch (key)
             {
                 case "dtype":
                     if (reader.TokenType != JsonTokenType.String)
                         throw Fail(SafetensorsErrors.HeaderSchema, path, "dtype must be a string.", name);
-                    dtypeName = reader.GetString();
+                    dtypeName = ReadString(ref reader, path);
                     break;
                 case "shape":
                     shape = ReadIntegers(ref reader, name, "shape", path);
@@ -216,6 +221,24 @@ public sealed class SafetensorsHeader
             values.Add(value);
         }
         return values.ToArray();
+    }
+
+    /// <summary>
+    /// The current name or string. The reader checks a string's UTF-8 and escapes only when it
+    /// is decoded, and then throws <see cref="InvalidOperationException"/>; a string that is not
+    /// valid UTF-8, or escapes half a surrogate pair (<c>"\ud800"</c>), is malformed JSON like any other.
+    /// </summary>
+    private static string ReadString(ref Utf8JsonReader reader, string path)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CheckpointFormatException(SafetensorsErrors.HeaderNotJson, path,
+                "the header holds a string that is not valid UTF-8 or escapes an unpaired surrogate.", inner: ex);
+        }
     }
 
     private static bool Next(ref Utf8JsonReader reader, string path)

@@ -1,6 +1,7 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
+using ModelMerge.Formats;
+using ModelMerge.Formats.Folders;
 using ModelMerge.Plans.Handles;
 
 namespace ModelMerge.Plans.Export;
@@ -49,17 +50,13 @@ public static partial class ModelCard
         var ids = new List<string>();
         foreach (var path in inputPaths.Order(StringComparer.Ordinal))
         {
-            string config = Path.Combine(Directory.Exists(path) ? path : Path.GetDirectoryName(path) ?? ".", "config.json");
+            string config = Path.Combine(Directory.Exists(path) ? path : Path.GetDirectoryName(path) ?? ".", ModelConfig.FileName);
             if (!File.Exists(config)) continue;
             try
             {
-                using var document = JsonDocument.Parse(File.ReadAllText(config));
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("_name_or_path", out var name) && name.ValueKind == JsonValueKind.String
-                    && name.GetString() is string id && HubId().IsMatch(id) && !ids.Contains(id))
-                    ids.Add(id);
+                if (ModelConfig.Read(config).NameOrPath is string id && HubId().IsMatch(id) && !ids.Contains(id)) ids.Add(id);
             }
-            catch (JsonException)
+            catch (CheckpointFormatException)
             {
                 // A config we cannot read names no hub id; the export itself reports invalid configs where they matter.
             }

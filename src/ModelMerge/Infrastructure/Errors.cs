@@ -29,7 +29,7 @@ internal static class Errors
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
-        "SafetensorsUnreadable" => ErrorCategory.ReadError,
+        "SafetensorsUnreadable" or "ShardIndexUnreadable" => ErrorCategory.ReadError,
         "TensorSetMismatch" or "TensorShapeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };

@@ -120,4 +120,34 @@ public sealed class CompanionFilesTests : IDisposable
         Assert.Equal("ConfigInvalid", ex.ErrorId);
         Assert.Equal(Path.Combine(_donor, "config.json"), ex.Path);
     }
+
+    [Theory]
+    [InlineData("""{"hidden_size": 64, "hidden_size": 128}""")]                  // System.Text.Json threw ArgumentException on the rewrite
+    [InlineData("""{"rope_scaling": {"factor": 2.0, "factor": 4.0}}""")]       // written back twice, leaving the choice to the next reader
+    [InlineData("""{"hidden_size": 64, "hidden\u005fsize": 128}""")]             // the same key, spelled with an escape
+    public void Config_that_names_a_key_twice_is_refused(string config)
+    {
+        Donor("config.json", config);
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => CompanionFiles.CopyInto(_donor, _destination, DType.BF16));
+
+        Assert.Equal(CheckpointErrors.ConfigInvalid, ex.ErrorId);
+        Assert.Contains("twice", ex.Message);
+        Assert.False(File.Exists(Path.Combine(_destination, "config.json")));
+    }
+
+    [Theory]
+    [InlineData("""{"_name_or_path": "\ud800"}""")]                // System.Text.Json threw InvalidOperationException on the rewrite
+    [InlineData("""{"rope_scaling": {"\udc00": 1}}""")]
+    [InlineData("""{"architectures": ["Llama\udfff\ud800"]}""")]
+    public void Config_with_a_string_escaping_a_lone_surrogate_is_refused(string config)
+    {
+        Donor("config.json", config);
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => CompanionFiles.CopyInto(_donor, _destination, DType.BF16));
+
+        Assert.Equal(CheckpointErrors.ConfigInvalid, ex.ErrorId);
+        Assert.IsType<InvalidOperationException>(ex.InnerException);
+    }
 }
+

@@ -1,6 +1,7 @@
 using ModelMerge.Formats;
 using ModelMerge.Formats.Safetensors;
 using ModelMerge.TestData;
+using ModelMerge.Fuzz.Harness;
 
 namespace ModelMerge.Tests.Formats;
 
@@ -231,5 +232,47 @@ public sealed class SafetensorsRejectionTests : IDisposable
 
         Assert.Equal(SafetensorsErrors.DuplicateTensor, ex.ErrorId);
         AssertNamesTensor(ex, "w");
+    }
+
+    [Theory]
+    [InlineData("""{"\ud800":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""")] // a tensor name escaping half a surrogate pair
+    [InlineData("""{"w":{"dtype":"\udc00","shape":[1],"data_offsets":[0,4]}}""")]
+    [InlineData("""{"__metadata__":{"\ud800":"x"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""")]
+    [InlineData("""{"__metadata__":{"format":"\udfff\ud800"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""")]
+    public void Header_string_escaping_a_lone_surrogate_is_not_json(string header)
+    {
+        var ex = Rejected(header, new byte[4]);
+
+        Assert.Equal(SafetensorsErrors.HeaderNotJson, ex.ErrorId);
+        Assert.IsType<InvalidOperationException>(ex.InnerException);
+    }
+
+    [Theory]
+    [InlineData(3)]  // in the tensor name
+    [InlineData(17)] // in the dtype
+    public void Header_string_that_is_not_utf8_is_not_json(int at)
+    {
+        byte[] header = System.Text.Encoding.UTF8.GetBytes("""{"wx":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""");
+        header[at] = 0xC3; // a lead byte with no continuation
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => SafetensorsHeader.Parse(header, 8 + header.Length + 4, "bad.safetensors"));
+
+        Assert.Equal(SafetensorsErrors.HeaderNotJson, ex.ErrorId);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fifo_named_like_a_safetensors_file_is_refused_without_opening_it(bool throughLink)
+    {
+        string fifo = _folder.Combine("pipe.safetensors");
+        if (!UnixFifo.TryCreate(fifo)) return; // no FIFOs on Windows
+        string path = fifo;
+        if (throughLink) path = File.CreateSymbolicLink(_folder.Combine("link.safetensors"), fifo).FullName;
+
+        var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsHeader.Read(path));
+
+        Assert.Equal(SafetensorsErrors.Truncated, ex.ErrorId);
+        Assert.Contains("0 bytes", ex.Message);
     }
 }

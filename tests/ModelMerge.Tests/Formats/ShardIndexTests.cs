@@ -1,6 +1,8 @@
 using ModelMerge.Formats;
 using ModelMerge.Formats.Folders;
 using ModelMerge.TestData;
+using ModelMerge.Formats.Safetensors;
+using ModelMerge.Fuzz.Harness;
 
 namespace ModelMerge.Tests.Formats;
 
@@ -283,4 +285,111 @@ public sealed class ShardIndexTests : IDisposable
         Assert.Equal(missing, ex.Path);
         Assert.Contains(missing, ex.Message);
     }
+
+    [Theory]
+    [InlineData("""{"\ud800":"a.safetensors"}""")]  // a tensor name escaping half a surrogate pair
+    [InlineData("""{"x":"\udc00.safetensors"}""")]  // a shard name likewise
+    public void Index_name_escaping_a_lone_surrogate_is_invalid(string weightMap)
+    {
+        Shard("a.safetensors", ("x", [1f]));
+        WriteIndex(weightMap);
+
+        var ex = OpenRejected();
+
+        Assert.Equal(CheckpointErrors.IndexInvalid, ex.ErrorId);
+        Assert.IsType<InvalidOperationException>(ex.InnerException);
+    }
+
+    [Fact]
+    public void Index_name_that_is_not_utf8_is_invalid()
+    {
+        Shard("a.safetensors", ("x", [1f]));
+        byte[] index = System.Text.Encoding.UTF8.GetBytes("""{"weight_map":{"x?":"a.safetensors"}}""");
+        index[index.AsSpan().IndexOf((byte)'?')] = 0xC3; // a lead byte with no continuation
+        File.WriteAllBytes(IndexPath, index);
+
+        var ex = OpenRejected();
+
+        Assert.Equal(CheckpointErrors.IndexInvalid, ex.ErrorId);
+    }
+
+    [Fact]
+    public void Shard_that_is_a_link_loop_is_missing()
+    {
+        File.CreateSymbolicLink(Path.Combine(_model, "a.safetensors"), "b.safetensors");
+        File.CreateSymbolicLink(Path.Combine(_model, "b.safetensors"), "a.safetensors");
+        WriteIndex("""{"x":"a.safetensors"}""");
+
+        var ex = OpenRejected();
+
+        Assert.Equal(CheckpointErrors.ShardMissing, ex.ErrorId);
+        AssertNamesTensor(ex, "x");
+    }
+
+    [Fact]
+    public void Shard_behind_more_links_than_the_system_follows_is_missing()
+    {
+        Shard("real.safetensors", ("x", [1f]));
+        for (int i = 0; i < 45; i++)
+            File.CreateSymbolicLink(Path.Combine(_model, $"link{i}.safetensors"), i == 44 ? "real.safetensors" : $"link{i + 1}.safetensors");
+        WriteIndex("""{"x":"link0.safetensors"}""");
+
+        var ex = OpenRejected();
+
+        Assert.Equal(CheckpointErrors.ShardMissing, ex.ErrorId);
+    }
+
+    [Fact]
+    public void Shard_that_is_a_dangling_link_is_missing()
+    {
+        File.CreateSymbolicLink(Path.Combine(_model, "a.safetensors"), "gone.safetensors");
+        WriteIndex("""{"x":"a.safetensors"}""");
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => ShardIndex.Read(IndexPath));
+
+        Assert.Equal(CheckpointErrors.ShardMissing, ex.ErrorId);
+        Assert.Contains("does not exist", ex.Message);
+    }
+
+    [Fact]
+    public void Shard_that_is_a_fifo_is_refused_without_opening_it()
+    {
+        string fifo = Path.Combine(_model, "a.safetensors");
+        if (!UnixFifo.TryCreate(fifo)) return; // no FIFOs on Windows
+        WriteIndex("""{"x":"a.safetensors"}""");
+
+        var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsCheckpoint.Open(_model));
+
+        Assert.Equal(SafetensorsErrors.Truncated, ex.ErrorId);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Index_that_is_a_fifo_is_refused_without_opening_it(bool throughLink)
+    {
+        string fifo = throughLink ? _root.Combine("pipe") : IndexPath;
+        if (!UnixFifo.TryCreate(fifo)) return; // no FIFOs on Windows
+        if (throughLink) File.CreateSymbolicLink(IndexPath, fifo);
+
+        var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsCheckpoint.Open(_model));
+
+        Assert.Equal(CheckpointErrors.IndexInvalid, ex.ErrorId);
+        Assert.Contains("empty", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("sub")]        // a folder
+    [InlineData("gone.json")]  // nothing
+    public void Index_that_is_a_link_to_no_file_is_unreadable(string target)
+    {
+        Directory.CreateDirectory(Path.Combine(_model, "sub"));
+        File.CreateSymbolicLink(IndexPath, target);
+
+        var ex = Assert.Throws<CheckpointFormatException>(() => ShardIndex.Read(IndexPath));
+
+        Assert.Equal(CheckpointErrors.IndexUnreadable, ex.ErrorId);
+        Assert.Equal(IndexPath, ex.Path);
+    }
 }
+

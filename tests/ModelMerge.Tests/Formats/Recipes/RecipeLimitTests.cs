@@ -95,6 +95,78 @@ public sealed class RecipeLimitTests
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
     }
 
+    [Fact]
+    public void Wide_mapping_under_a_long_key_costs_its_size_not_its_width_times_the_key()
+    {
+        // Each of the 10,000 keys used to get the 100,000-character path of the key above it: 2 GB.
+        string text = Minimal + "? " + new string('k', 100_000) + "\n:\n" + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"  k{i}: 1\n"));
+
+        var (recipe, allocated) = ParseMeasured(text);
+
+        Assert.Single(recipe.Warnings);
+        Assert.True(allocated < 64 << 20, $"allocated {allocated >> 20} MiB");
+    }
+
+    [Fact]
+    public void Conditions_under_a_long_parameter_name_keep_short_paths()
+    {
+        // Every condition entry kept its parent's path: 5,000 copies of a 20,000-character name.
+        string text = Minimal + "    parameters:\n      ? " + new string('w', 20_000) + "\n      : {filter: x, value: 1, "
+                      + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"k{i}: 1, ")) + "z: 1}\n";
+
+        var (recipe, allocated) = ParseMeasured(text);
+
+        Assert.True(allocated < 64 << 20, $"allocated {allocated >> 20} MiB");
+        Assert.All(recipe.Warnings, warning => Assert.True(warning.Location.Path.Length < 200, warning.Location.Path));
+    }
+
+    [Fact]
+    public void Long_key_is_cut_in_the_key_path_as_in_messages()
+    {
+        var ex = RecipeRefusal.Of(Minimal + "? " + new string('k', 5_000) + "\n: {a: 1, a: 2}\n", RecipeErrors.Syntax, 5, 10,
+            "['" + new string('k', 57) + "...'].a");
+
+        Assert.True(ex.Message.Length < 400, ex.Message);
+    }
+
+    [Fact]
+    public void Recipe_with_more_nodes_than_the_limit_is_refused_while_it_is_read()
+    {
+        // A mebibyte of short keys under a key nothing reads: YamlDotNet alone built 100 MB for it.
+        string text = Minimal + "extra:\n" + string.Concat(Enumerable.Range(0, 120_000).Select(i => $"  k{i}: 1\n"));
+        text = text[..Math.Min(text.Length, RecipeLimits.MaxTextLength)];
+        text = text[..(text.LastIndexOf('\n') + 1)];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var ex = Assert.Throws<RecipeException>(() => MergeRecipe.Parse(text));
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(RecipeErrors.TooLarge, ex.ErrorId);
+        Assert.Contains($"more than {RecipeLimits.MaxNodes}", ex.Reason);
+        Assert.True(allocated < 64 << 20, $"allocated {allocated >> 20} MiB");
+    }
+
+    [Fact]
+    public void Warnings_past_the_limit_are_counted_in_a_last_warning()
+    {
+        string text = Minimal + string.Concat(Enumerable.Range(0, RecipeLimits.MaxWarnings + 50).Select(i => $"unknown{i}: 1\n"));
+
+        var recipe = MergeRecipe.Parse(text);
+
+        Assert.Equal(RecipeLimits.MaxWarnings + 1, recipe.Warnings.Count);
+        Assert.Contains("unknown0", recipe.Warnings[0].Message);
+        Assert.StartsWith("50 more warnings", recipe.Warnings[^1].Message);
+        Assert.Contains($"unknown{RecipeLimits.MaxWarnings}", recipe.Warnings[^1].Message);
+        Assert.Equal(RecipeLimits.MaxWarnings + 4, recipe.Warnings[^1].Location.Line);
+    }
+
+    private static (MergeRecipe Recipe, long Allocated) ParseMeasured(string text)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var recipe = MergeRecipe.Parse(text);
+        return (recipe, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>Ten levels of ten aliases each: 10^10 leaves if expanded.</summary>
     private static string BillionLaughs(string key)
     {
