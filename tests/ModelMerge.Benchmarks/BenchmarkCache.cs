@@ -12,6 +12,10 @@ public sealed record BenchmarkInputs(string Folder, string Base, IReadOnlyList<s
 
     public long InputBytes => InputWeightFiles.Sum(f => new FileInfo(f).Length);
 
+    /// <summary>The weight files of the models named (base, ft1, ft2, ...).</summary>
+    public IReadOnlyList<string> WeightFilesOf(IEnumerable<string> models) =>
+        models.SelectMany(m => WeightFiles(m == "base" ? Base : FineTuned[int.Parse(m[2..], System.Globalization.CultureInfo.InvariantCulture) - 1])).ToList();
+
     /// <summary>What a merge writes: as many weight bytes as the base holds.</summary>
     public long BaseBytes => WeightFiles(Base).Sum(f => new FileInfo(f).Length);
 

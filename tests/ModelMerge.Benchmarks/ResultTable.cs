@@ -40,7 +40,7 @@ public static class ResultTable
         "peak RSS: the process's VmHWM over a run (highest of the runs), reset before each. It includes the .NET runtime " +
         "and the PowerShell engine, and the pages of the memory-mapped inputs that were resident. peak anon: the largest " +
         "RssAnon polled every 20 ms (heap and buffers, no file pages). RSS at start: the resident size when the run began, after a full GC.",
-        $"I/O floor: plain 16 MB FileStream reads of every input weight file, plus writing and fsyncing the output's size " +
+        $"I/O floor: plain 16 MB FileStream reads of the weight files of the models the merge reads (input), plus writing and fsyncing the output's size " +
         $"beside the output folder; best of {runs}, measured in the same process just before the merges. Inputs are read " +
         "from the page cache when RAM holds them, as they are for the merge.",
     ];
