@@ -86,10 +86,7 @@ public sealed class FisherMergeTests(FisherFolders folders) : IClassFixture<Fish
         for (int j = 0; j < actual.Length; j++)
         {
             double w1 = weight1 * (fisher1[j] + Epsilon), w2 = weight2 * (fisher2[j] + Epsilon);
-            double expected = (w1 * theta1[j] + w2 * theta2[j]) / (w1 + w2);
-            float rounded = (float)expected;
-            float ulp = MathF.BitIncrement(MathF.Abs(rounded)) - MathF.Abs(rounded);
-            Assert.True(Math.Abs(actual[j] - expected) <= ulp, $"{tensor}[{j}]: expected {expected}, got {actual[j]}");
+            Ulps.AssertWithin((w1 * theta1[j] + w2 * theta2[j]) / (w1 + w2), actual[j], tensor, j);
         }
     }
 }

@@ -42,10 +42,6 @@ public sealed class LayerwiseMergeTests(ModelFolders models) : IClassFixture<Mod
         var ft2 = StoredValues.Floats(SafetensorsCheckpoint.Open(models.FineTuned2), tensor);
         var actual = StoredValues.Floats(output, tensor);
         for (int j = 0; j < actual.Length; j++)
-        {
-            double expected = theta[j] + c1 * (ft1[j] - theta[j]) + c2 * (ft2[j] - theta[j]);
-            float ulp = MathF.BitIncrement(MathF.Abs((float)expected)) - MathF.Abs((float)expected);
-            Assert.True(Math.Abs(actual[j] - expected) <= ulp, $"{tensor}[{j}]: expected {expected}, got {actual[j]}");
-        }
+            Ulps.AssertWithin(theta[j] + c1 * (ft1[j] - theta[j]) + c2 * (ft2[j] - theta[j]), actual[j], tensor, j);
     }
 }

@@ -89,11 +89,7 @@ public sealed class MethodRecipeTests(ModelFolders models) : IClassFixture<Model
         double omega = Math.Acos(c), t = 0.3;
         double s0 = Math.Sin((1 - t) * omega) / Math.Sin(omega), s1 = Math.Sin(t * omega) / Math.Sin(omega);
         for (int j = 0; j < actual.Length; j++)
-        {
-            double expected = s0 * v0[j] + s1 * v1[j];
-            float ulp = MathF.BitIncrement(MathF.Abs((float)expected)) - MathF.Abs((float)expected);
-            Assert.True(Math.Abs(actual[j] - expected) <= 2 * ulp, $"{tensor}[{j}]: expected {expected}, got {actual[j]}");
-        }
+            Ulps.AssertWithin(s0 * v0[j] + s1 * v1[j], actual[j], tensor, j, ulps: 2);
     }
 
     [Theory]

@@ -138,7 +138,7 @@ public sealed class ParameterSettingTests(ModelFolders models) : IClassFixture<M
         var b = StoredValues.Floats(SafetensorsCheckpoint.Open(models.FineTuned2), tensor);
         var actual = StoredValues.Floats(output, tensor);
         for (int j = 0; j < actual.Length; j++)
-            AssertWithinUlp(wa * a[j] + wb * b[j], actual[j], tensor, j);
+            Ulps.AssertWithin(wa * a[j] + wb * b[j], actual[j], tensor, j);
     }
 
     /// <summary>output = base + w·(ft1 − base), the task vector in float32 as the numerics rules say.</summary>
@@ -148,13 +148,6 @@ public sealed class ParameterSettingTests(ModelFolders models) : IClassFixture<M
         var fineTuned = StoredValues.Floats(SafetensorsCheckpoint.Open(models.FineTuned1), tensor);
         var actual = StoredValues.Floats(output, tensor);
         for (int j = 0; j < actual.Length; j++)
-            AssertWithinUlp(theta[j] + weight * (fineTuned[j] - theta[j]), actual[j], tensor, j);
-    }
-
-    private static void AssertWithinUlp(double expected, float actual, string tensor, int index)
-    {
-        float rounded = (float)expected;
-        float ulp = MathF.BitIncrement(MathF.Abs(rounded)) - MathF.Abs(rounded);
-        Assert.True(Math.Abs(actual - expected) <= ulp, $"{tensor}[{index}]: expected {expected}, got {actual}");
+            Ulps.AssertWithin(theta[j] + weight * (fineTuned[j] - theta[j]), actual[j], tensor, j);
     }
 }

@@ -38,7 +38,9 @@ public static class FisherMerge
                     $"'{model.Name}' has no tensor '{missing.Name}', which '{first.Name}' has; the models are not the same architecture.", missing.Name);
         for (int i = 0; i < models.Count; i++) RequireFisherOf(models[i], fishers[i]);
 
-        var (settings, perModel) = WeightSettings(weights, models.Count);
+        var settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase);
+        var perModel = PerModelSettings.Empty(models.Count);
+        PerModelSettings.Spread("weight", weights, settings, perModel);
         settings["epsilon"] = ParameterSetting.Of(epsilon);
         var names = models.Select(m => m.Name).ToList();
         var fisherNames = models.Select((m, i) => $"'{fishers[i].Name}', the Fisher of '{m.Name}',").ToList();
@@ -85,22 +87,5 @@ public static class FisherMerge
             if (model.FindTensor(tensor.Name) is null)
                 throw new PlanException(Compatibility.TensorSetMismatch,
                     $"the Fisher checkpoint '{fisher.Name}' has a tensor '{tensor.Name}' that its model '{model.Name}' lacks; is it the Fisher of another architecture?", tensor.Name);
-    }
-
-    /// <summary>One setting is every model's (the merge-wide level of §1.3); one per model goes to each model.</summary>
-    private static (Dictionary<string, ParameterSetting> Settings, List<IReadOnlyDictionary<string, ParameterSetting>> PerModel) WeightSettings(
-        IReadOnlyList<ParameterSetting>? weights, int modelCount)
-    {
-        var settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase);
-        var perModel = Enumerable.Range(0, modelCount).Select(_ => new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)).ToList();
-        if (weights is { Count: 1 }) settings["weight"] = weights[0];
-        else if (weights is { Count: > 1 })
-        {
-            if (weights.Count != modelCount)
-                throw new PlanException(ParameterCountMismatch,
-                    $"weight has {weights.Count} values for {modelCount} models; give one value, or one per model.");
-            for (int i = 0; i < modelCount; i++) perModel[i]["weight"] = weights[i];
-        }
-        return (settings, perModel.Select(d => (IReadOnlyDictionary<string, ParameterSetting>)d).ToList());
     }
 }

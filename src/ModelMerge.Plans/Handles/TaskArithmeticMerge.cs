@@ -44,10 +44,10 @@ public static class TaskArithmeticMerge
         };
         if (options.Normalize is bool normalize) settings["normalize"] = ParameterSetting.Of(normalize);
         if (options.Rescale is Rescale rescale) settings["rescale"] = ParameterSetting.Of(rescale != Methods.Rescale.None);
-        var inputs = taskVectors.Select(v => MergeInput.Of(v)).ToList();
-        inputs = PerModel(inputs, "density", options.Density, "Density", settings);
-        inputs = PerModel(inputs, "gamma", options.Gamma, "Gamma", settings);
-        inputs = PerModel(inputs, "epsilon", options.Epsilon, "Epsilon", settings);
+        var perModel = PerModelSettings.Empty(taskVectors.Count);
+        foreach (var (name, values) in new[] { ("density", options.Density), ("gamma", options.Gamma), ("epsilon", options.Epsilon) })
+            PerModelSettings.Spread(name, values?.Select(ParameterSetting.Of).ToList(), settings, perModel);
+        var inputs = taskVectors.Select((v, i) => MergeInput.Of(v, perModel[i])).ToList();
         return MethodMerge.Build(new MergeRequest(MergeMethods.Find(method.Name)!, inputs)
         {
             Settings = settings,
@@ -55,22 +55,6 @@ public static class TaskArithmeticMerge
             SignRule = options.SignRule,
             RescaleRule = options.Rescale is Rescale rule && rule != Methods.Rescale.None ? rule : Methods.Rescale.L1,
         });
-    }
-
-    /// <summary>One value for all vectors becomes a merge-wide setting; one per vector, each vector's own.</summary>
-    private static List<MergeInput> PerModel(List<MergeInput> inputs, string name, double[]? values, string parameter,
-        Dictionary<string, ParameterSetting> settings)
-    {
-        if (values is null || values.Length == 0) return inputs;
-        if (values.Length == 1)
-        {
-            settings[name] = ParameterSetting.Of(values[0]);
-            return inputs;
-        }
-        if (values.Length != inputs.Count)
-            throw new PlanException("ParameterCountMismatch", $"{parameter} has {values.Length} values for {inputs.Count} inputs; give one value, or one per input.");
-        return inputs.Select((input, i) => MergeInput.Of(input.TaskVector!,
-            new Dictionary<string, ParameterSetting>(input.Settings, StringComparer.OrdinalIgnoreCase) { [name] = ParameterSetting.Of(values[i]) })).ToList();
     }
 
     /// <summary>One tensor of a family merge: each delta sparsified on its own, then combined over the base (§4.1 steps 3–8).</summary>

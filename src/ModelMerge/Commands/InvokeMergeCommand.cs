@@ -146,14 +146,14 @@ public sealed class InvokeMergeCommand : PSCmdlet
         if (Parameter is not null)
             foreach (DictionaryEntry entry in Parameter)
                 settings[entry.Key.ToString()!] = ParameterSettingAttribute.ToSetting(entry.Value);
-        var perModel = inputs.Select(_ => new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)).ToList();
+        var perModel = PerModelSettings.Empty(inputs.Count);
         var baseSettings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase);
         bool baseIsInput = method.BaseModel == BaseModelUse.Input && Base is not null;
-        SpreadPerModel("weight", Weight, settings, perModel, baseIsInput ? baseSettings : null);
-        SpreadPerModel("density", Density, settings, perModel, null);
-        SpreadPerModel("gamma", Gamma, settings, perModel, null);
-        SpreadPerModel("epsilon", Epsilon, settings, perModel, null);
-        SpreadPerModel("scale", Scale, settings, perModel, null);
+        PerModelSettings.Spread("weight", Weight, settings, perModel, baseIsInput ? baseSettings : null);
+        PerModelSettings.Spread("density", Density, settings, perModel);
+        PerModelSettings.Spread("gamma", Gamma, settings, perModel);
+        PerModelSettings.Spread("epsilon", Epsilon, settings, perModel);
+        PerModelSettings.Spread("scale", Scale, settings, perModel);
         Set(settings, "t", T);
         Set(settings, "lambda", Lambda);
         Set(settings, "select_topk", SelectTopK);
@@ -185,25 +185,6 @@ public sealed class InvokeMergeCommand : PSCmdlet
 
     private (CheckpointHandle? Checkpoint, TaskVectorHandle? TaskVector) Input(object item) =>
         (item is PSObject ps ? ps.BaseObject : item) is TaskVectorHandle vector ? (null, vector) : (CheckpointResolver.Resolve(SessionState, item), null);
-
-    /// <summary>One value is everyone's (the recipe's top level); one per model goes to each model, the base last when it is an input.</summary>
-    private void SpreadPerModel(string name, ParameterSetting[]? values, Dictionary<string, ParameterSetting> settings,
-        List<Dictionary<string, ParameterSetting>> perModel, Dictionary<string, ParameterSetting>? baseSettings)
-    {
-        if (values is null || values.Length == 0) return;
-        if (values.Length == 1)
-        {
-            settings[name] = values[0];
-            return;
-        }
-        int expected = perModel.Count + (baseSettings is null ? 0 : 1);
-        if (values.Length != expected)
-            ThrowTerminatingError(Errors.InvalidInput("ParameterCountMismatch",
-                $"{name} has {values.Length} values for {expected} models; give one value, or one per model"
-                + (baseSettings is null ? "." : " (the base last)."), values));
-        for (int i = 0; i < perModel.Count; i++) perModel[i][name] = values[i];
-        if (baseSettings is not null) baseSettings[name] = values[^1];
-    }
 
     private static void Set(Dictionary<string, ParameterSetting> settings, string name, ParameterSetting? value)
     {

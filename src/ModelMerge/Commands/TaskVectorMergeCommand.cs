@@ -29,10 +29,10 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
     {
         if (_collected.Count == 0) return;
         var settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["lambda"] = Lambda };
-        var perModel = _collected.Select(_ => new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)).ToList();
-        var method = Configure(settings, perModel);
+        var perModel = PerModelSettings.Empty(_collected.Count);
         try
         {
+            var method = Configure(settings, perModel);
             var request = new MergeRequest(MergeMethods.Find(method.Name)!, _collected.Select((v, i) => MergeInput.Of(v, perModel[i])).ToList())
             {
                 Settings = settings,
@@ -61,16 +61,7 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
     }
 
     /// <summary>One setting for every vector, or one per vector.</summary>
-    protected void Spread(string name, ParameterSetting[] values, Dictionary<string, ParameterSetting> settings, IReadOnlyList<Dictionary<string, ParameterSetting>> perVector)
-    {
-        if (values.Length == 1)
-        {
-            settings[name] = values[0];
-            return;
-        }
-        if (values.Length != perVector.Count)
-            ThrowTerminatingError(Errors.InvalidInput("ParameterCountMismatch",
-                $"-{char.ToUpperInvariant(name[0])}{name[1..]} has {values.Length} values for {perVector.Count} task vectors; give one value, or one per vector.", values));
-        for (int i = 0; i < values.Length; i++) perVector[i][name] = values[i];
-    }
+    protected static void Spread(string name, ParameterSetting[] values, Dictionary<string, ParameterSetting> settings,
+        IReadOnlyList<Dictionary<string, ParameterSetting>> perVector) =>
+        PerModelSettings.Spread(name, values, settings, perVector);
 }
