@@ -87,18 +87,15 @@ internal sealed class TensorAlignment
     private static long[] Shape(VocabularyRule rule, string methodName, TensorSpec spec, TensorSpec[] shapes, IReadOnlyList<Input> inputs,
         Action<string>? warn)
     {
-        if (shapes.All(s => ShapeMath.SameShape(s.Shape, shapes[0].Shape)))
-        {
-            if (!ShapeMath.SameShape(shapes.Length > 0 ? shapes[0].Shape : spec.Shape, spec.Shape)) return Mismatch(spec, spec.Shape, shapes, inputs);
-            return spec.Shape;
-        }
-        bool rowsOnly = TensorRoles.IsEmbedding(spec.Name) && shapes.All(s => s.Shape.Length == 2 && s.Shape[1] == shapes[0].Shape[1]);
-        if (!rowsOnly || rule == VocabularyRule.Exact) return Mismatch(spec, spec.Shape, shapes, inputs);
+        // The donor's own spec is among the shapes whenever the donor is an input, so agreeing shapes are its shape.
+        if (shapes.All(s => ShapeMath.SameShape(s.Shape, spec.Shape))) return spec.Shape;
+        bool rowsOnly = TensorRoles.IsEmbedding(spec.Name) && shapes.Length > 0
+            && shapes.All(s => s.Shape.Length == 2 && s.Shape[1] == shapes[0].Shape[1]);
+        if (!rowsOnly || rule == VocabularyRule.Exact) return Mismatch(spec, shapes, inputs);
         long rows;
         if (rule == VocabularyRule.BaseRows)
         {
-            int baseIndex = inputs.Select((input, i) => (input, i)).First(x => x.input.IsBase).i;
-            rows = shapes[baseIndex].Shape[0];
+            rows = shapes[inputs.ToList().FindIndex(input => input.IsBase)].Shape[0];
             for (int i = 0; i < shapes.Length; i++)
                 if (shapes[i].Shape[0] < rows)
                     throw new PlanException(EmbeddingTooSmall,
@@ -109,7 +106,7 @@ internal sealed class TensorAlignment
         return [rows, shapes[0].Shape[1]];
     }
 
-    private static long[] Mismatch(TensorSpec spec, long[] expected, TensorSpec[] shapes, IReadOnlyList<Input> inputs) =>
+    private static long[] Mismatch(TensorSpec spec, TensorSpec[] shapes, IReadOnlyList<Input> inputs) =>
         throw new PlanException(Compatibility.TensorShapeMismatch,
             $"tensor '{spec.Name}' has different shapes: {string.Join(", ", shapes.Select((s, i) => $"{s.ShapeText} in '{inputs[i].Name}'"))}.", spec.Name);
 }
