@@ -9,18 +9,40 @@ public delegate void ChunkVisitor<in TState>(TState state, long chunk, ReadOnlyS
 /// <summary>Visits one chunk's values (grid chunk index, values); results go to per-chunk slots.</summary>
 public delegate void ChunkAction(long chunk, ReadOnlySpan<float> values);
 
-/// <summary>Runs work over the chunks of a tensor on all allowed cores.</summary>
+/// <summary>
+/// Runs work over the chunks of a tensor on all allowed cores. A pass runs in windows of
+/// <see cref="WindowChunks"/> chunks, one after another, so an <see cref="IPassObserver"/> can
+/// keep only a window or two of each input resident however large the tensor.
+/// </summary>
 public sealed class ChunkRunner
 {
+    /// <summary>
+    /// Chunks per window: 4 Mi elements, 8 MB of each bf16 input. Small enough that a window of
+    /// every input of a many-model merge fits well inside the memory budget, large enough that
+    /// the wait for a window's last chunk and the observer's calls cost next to nothing.
+    /// </summary>
+    public const int WindowChunks = 64;
+
+    private readonly IPassObserver? _observer;
+
     public ChunkRunner(int maxDegreeOfParallelism, CancellationToken cancellation = default)
+        : this(maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount, cancellation, null)
     {
-        MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
+    }
+
+    private ChunkRunner(int maxDegreeOfParallelism, CancellationToken cancellation, IPassObserver? observer)
+    {
+        MaxDegreeOfParallelism = maxDegreeOfParallelism;
         Cancellation = cancellation;
+        _observer = observer;
     }
 
     public int MaxDegreeOfParallelism { get; }
 
     public CancellationToken Cancellation { get; }
+
+    /// <summary>The same runner, telling <paramref name="observer"/> as its passes move through a tensor.</summary>
+    public ChunkRunner Observed(IPassObserver observer) => new(MaxDegreeOfParallelism, Cancellation, observer);
 
     private ParallelOptions Options => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism, CancellationToken = Cancellation };
 
@@ -28,9 +50,21 @@ public sealed class ChunkRunner
     public void ForEachChunk(long length, long firstChunk, long chunkCount, Action<long, long, int> body)
     {
         if (chunkCount <= 0) return;
-        if (chunkCount == 1 || MaxDegreeOfParallelism == 1)
+        long end = firstChunk + chunkCount;
+        for (long window = firstChunk; window < end; window += WindowChunks)
         {
-            for (long c = firstChunk; c < firstChunk + chunkCount; c++)
+            long windowEnd = Math.Min(window + WindowChunks, end);
+            Entering(length, window, 1);
+            RunWindow(length, window, windowEnd, body);
+            Leaving(length, window, windowEnd, 1);
+        }
+    }
+
+    private void RunWindow(long length, long first, long end, Action<long, long, int> body)
+    {
+        if (end - first == 1 || MaxDegreeOfParallelism == 1)
+        {
+            for (long c = first; c < end; c++)
             {
                 Cancellation.ThrowIfCancellationRequested();
                 var (start, count) = ChunkGrid.Chunk(length, c);
@@ -40,13 +74,38 @@ public sealed class ChunkRunner
         }
         try
         {
-            Parallel.For(firstChunk, firstChunk + chunkCount, Options, c =>
+            Parallel.For(first, end, Options, c =>
             {
                 var (start, count) = ChunkGrid.Chunk(length, c);
                 body(c, start, count);
             });
         }
         catch (AggregateException parallel) { RethrowFirst(parallel); }
+    }
+
+    /// <summary>
+    /// Tells the observer that the window starting at chunk <paramref name="first"/> runs now and
+    /// the one after it next, even past the end of this call: the exporter's blocks are one
+    /// window each, and the next block's pages should be on their way while this one computes.
+    /// </summary>
+    private void Entering(long length, long first, long stride)
+    {
+        // A strided sample touches a few pages of each window: reading all of them ahead would cost more than it saves.
+        if (_observer is null || stride != 1) return;
+        long last = Math.Min(first + 2 * WindowChunks, ChunkGrid.ChunkCount(length)) - 1;
+        if (last >= first) _observer.Ahead(ChunkGrid.Chunk(length, first).Start, ChunkEnd(length, last));
+    }
+
+    private void Leaving(long length, long first, long end, long stride)
+    {
+        if (_observer is null) return;
+        _observer.Behind(ChunkGrid.Chunk(length, first * stride).Start, ChunkEnd(length, (end - 1) * stride));
+    }
+
+    private static long ChunkEnd(long length, long chunk)
+    {
+        var (start, count) = ChunkGrid.Chunk(length, chunk);
+        return start + count;
     }
 
     public void ForEachChunk(long length, Action<long, long, int> body) =>
@@ -62,29 +121,39 @@ public sealed class ChunkRunner
         long chunkStride = 1)
         where TState : class
     {
-        var total = init();
-        var gate = new object();
-        long visits = (ChunkGrid.ChunkCount(source.Length) + chunkStride - 1) / chunkStride;
+        long length = source.Length;
+        long visits = (ChunkGrid.ChunkCount(length) + chunkStride - 1) / chunkStride;
+        // A worker's state outlives the window it was made in: the next window's workers take it up again,
+        // so init and merge run once per worker for the whole pass, as they would without windows.
+        var idle = new System.Collections.Concurrent.ConcurrentBag<(TState State, float[] Buffer)>();
         try
         {
-            Parallel.For(0L, visits, Options,
-                () => (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
-                (index, _, local) =>
-                {
-                    long c = index * chunkStride;
-                    var (start, count) = ChunkGrid.Chunk(source.Length, c);
-                    var span = local.Buffer.AsSpan(0, count);
-                    source.Read(start, span);
-                    visit(local.State, c, span);
-                    return local;
-                },
-                local =>
-                {
-                    ArrayPool<float>.Shared.Return(local.Buffer);
-                    lock (gate) merge(total, local.State);
-                });
+            for (long window = 0; window < visits; window += WindowChunks)
+            {
+                long windowEnd = Math.Min(window + WindowChunks, visits);
+                Entering(length, window, chunkStride);
+                Parallel.For(window, windowEnd, Options,
+                    () => idle.TryTake(out var local) ? local : (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
+                    (index, _, local) =>
+                    {
+                        long c = index * chunkStride;
+                        var (start, count) = ChunkGrid.Chunk(length, c);
+                        var span = local.Buffer.AsSpan(0, count);
+                        source.Read(start, span);
+                        visit(local.State, c, span);
+                        return local;
+                    },
+                    idle.Add);
+                Leaving(length, window, windowEnd, chunkStride);
+            }
         }
         catch (AggregateException parallel) { RethrowFirst(parallel); }
+        var total = init();
+        foreach (var (state, buffer) in idle)
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            merge(total, state);
+        }
         return total;
     }
 

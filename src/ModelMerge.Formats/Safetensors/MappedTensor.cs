@@ -11,14 +11,17 @@ public sealed unsafe class MappedTensor : IDisposable
 {
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte* _mapping;
     private readonly byte* _start;
+    private long _readAheadEnd;
     private bool _disposed;
 
-    private MappedTensor(TensorInfo info, MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* start)
+    private MappedTensor(TensorInfo info, MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* mapping, byte* start)
     {
         Info = info;
         _file = file;
         _view = view;
+        _mapping = mapping;
         _start = start;
     }
 
@@ -27,7 +30,7 @@ public sealed unsafe class MappedTensor : IDisposable
     public static MappedTensor Open(TensorInfo info)
     {
         info.Stamp?.Verify(info.FilePath, info.Name);
-        if (info.ByteLength == 0) return new MappedTensor(info, null, null, null);
+        if (info.ByteLength == 0) return new MappedTensor(info, null, null, null, null);
         MemoryMappedFile? file = null;
         MemoryMappedViewAccessor? view = null;
         try
@@ -40,7 +43,7 @@ public sealed unsafe class MappedTensor : IDisposable
             view = file.CreateViewAccessor(info.FileOffset, info.ByteLength, MemoryMappedFileAccess.Read);
             byte* basePointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
-            return new MappedTensor(info, file, view, basePointer + view.PointerOffset);
+            return new MappedTensor(info, file, view, basePointer, basePointer + view.PointerOffset);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -69,6 +72,35 @@ public sealed unsafe class MappedTensor : IDisposable
     /// <returns>True when all of them are finite; false when one is NaN or ±∞ (tested while widening).</returns>
     public bool ReadSingles(long start, Span<float> destination) =>
         ElementConversion.ToSingle(Info.DType, ElementBytes(start, destination.Length), destination);
+
+    /// <summary>Lets go of the resident pages of elements [start, end): a pass has moved past them.</summary>
+    public void Release(long start, long end)
+    {
+        if (TryByteRange(start, end, out long offset, out long length))
+            PageAdvice.Release(_mapping, _start + Info.ByteLength, _start + offset, length);
+    }
+
+    /// <summary>
+    /// Asks for elements [start, end) to be read ahead of a pass. Only the part beyond what was
+    /// asked for before is advised: later passes over the tensor find it in the page cache.
+    /// </summary>
+    public void ReadAhead(long start, long end)
+    {
+        if (!TryByteRange(start, end, out long offset, out long length)) return;
+        long from = Math.Max(offset, _readAheadEnd);
+        if (from >= offset + length) return;
+        _readAheadEnd = offset + length;
+        PageAdvice.ReadAhead(_mapping, _start + Info.ByteLength, _start + from, offset + length - from);
+    }
+
+    /// <summary>The byte range of elements [start, end), clipped to the tensor: a pass over a shorter view of it (a vocabulary cut) shares its indices.</summary>
+    private bool TryByteRange(long start, long end, out long offset, out long length)
+    {
+        int size = Info.DType.SizeOf();
+        offset = Math.Clamp(start, 0, Info.ElementCount) * size;
+        length = Math.Clamp(end, 0, Info.ElementCount) * size - offset;
+        return !_disposed && _start is not null && length > 0;
+    }
 
     public void Dispose()
     {

@@ -138,9 +138,11 @@ public static class CheckpointExporter
             var bytes = ArrayPool<byte>.Shared.Rent(length);
             try
             {
+                mapped.ReadAhead(offset / size, (offset + 2L * blockBytes) / size);
                 var source = mapped.Bytes(offset, length);
                 if (!tested) source.CopyTo(bytes);
                 else if (!NonFiniteElements.CopyAllFinite(stored.DType, source, bytes)) nonFinite.Found(mapped, offset / size, length / size);
+                mapped.Release(offset / size, (offset + length) / size);
             }
             catch
             {

@@ -11,10 +11,10 @@ public sealed class PlanContext
     /// <param name="allowNonFinite">Merge NaN and ±∞ in inputs as they are (counted for <see cref="NonFinite"/>'s reports) instead of refusing them.</param>
     public PlanContext(ChunkRunner runner, Action<string>? warn = null, bool allowNonFinite = false)
     {
-        Runner = runner;
         Warn = warn ?? (_ => { });
         NonFinite = new NonFiniteInputs(allowNonFinite);
         StoredTensors = new StoredTensorCache(NonFinite);
+        Runner = runner.Observed(StoredTensors);
     }
 
     public ChunkRunner Runner { get; }

@@ -1,3 +1,4 @@
+using ModelMerge.Compute;
 using ModelMerge.Formats;
 using ModelMerge.Formats.Safetensors;
 
@@ -7,9 +8,12 @@ namespace ModelMerge.Plans.Graph;
 /// One memory map per stored tensor while any plan uses it. A merge reads the base tensor
 /// through several plans (each task vector subtracts it, the result adds it back); sharing the
 /// map sets up its pages once instead of once per reader. Each read tests the elements it widens
-/// for NaN and ±∞ and hands any it finds to <paramref name="nonFinite"/>.
+/// for NaN and ±∞ and hands any it finds to <paramref name="nonFinite"/>. As a pass moves
+/// through the tensor being computed, the maps open for it (its inputs: one tensor is computed
+/// at a time) read ahead of the pass and let go of the pages behind it, so the resident set holds
+/// a window or two of each input, not whole tensors.
 /// </summary>
-internal sealed class StoredTensorCache(NonFiniteInputs nonFinite)
+internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserver
 {
     private readonly Dictionary<(string File, long Offset), Shared> _open = [];
 
@@ -26,6 +30,18 @@ internal sealed class StoredTensorCache(NonFiniteInputs nonFinite)
             shared.References++;
             return new Reader(shared, nonFinite);
         }
+    }
+
+    public void Ahead(long start, long end)
+    {
+        lock (_open)
+            foreach (var shared in _open.Values) shared.Mapped.ReadAhead(start, end);
+    }
+
+    public void Behind(long start, long end)
+    {
+        lock (_open)
+            foreach (var shared in _open.Values) shared.Mapped.Release(start, end);
     }
 
     private void Release(Shared shared)
