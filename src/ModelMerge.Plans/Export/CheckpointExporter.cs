@@ -44,11 +44,15 @@ public static class CheckpointExporter
             using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
             {
                 using var blocks = new BlockWriter(writer, cancellation);
+                var next = outputs.Count > 0 ? checkpoint.PlanFor(outputs[0].Name) : null;
                 for (int i = 0; i < outputs.Count; i++)
                 {
                     var output = outputs[i];
+                    var current = next!;
+                    next = i + 1 < outputs.Count ? checkpoint.PlanFor(outputs[i + 1].Name) : null;
+                    if (next is not null) StoredInputs.ReadAhead(next);
                     progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
-                    WriteTensor(checkpoint.PlanFor(output.Name), output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
+                    WriteTensor(current, output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
                     foreach (var report in context.NonFinite.TakeReports()) context.Warn(report);
                 }
                 blocks.Finish();

@@ -13,6 +13,8 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [fineTuned, baseTensor];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var minuend = fineTuned.Prepare(tensorName, context);

@@ -16,6 +16,9 @@ public interface ITensorPlan
     /// <summary>The stored tensor this plan reproduces unchanged, if it is just a stored tensor.</summary>
     TensorInfo? StoredSource { get; }
 
+    /// <summary>The plans this one reads, so the inputs of a tensor can be found before it is prepared.</summary>
+    IEnumerable<ITensorPlan> Inputs { get; }
+
     PreparedTensor Prepare(string tensorName, PlanContext context);
 }
 

@@ -10,6 +10,8 @@ public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density, Re
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [taskVector];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

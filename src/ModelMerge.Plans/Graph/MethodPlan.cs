@@ -14,6 +14,8 @@ public sealed class MethodPlan(ITensorPlan? baseTensor, IReadOnlyList<ITensorPla
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? models : [baseTensor, .. models];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inputs = PreparedInputs.Prepare(baseTensor, models, tensorName, context);

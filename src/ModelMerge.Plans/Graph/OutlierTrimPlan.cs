@@ -10,6 +10,8 @@ public sealed class OutlierTrimPlan(ITensorPlan taskVector, double density, doub
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [taskVector];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

@@ -13,6 +13,8 @@ public sealed class PrefixPlan(ITensorPlan inner, long length) : ITensorPlan
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [inner];
+
     public static ITensorPlan Of(ITensorPlan plan, long length) => plan.Length == length ? plan : new PrefixPlan(plan, length);
 
     public PreparedTensor Prepare(string tensorName, PlanContext context) => new Prepared(inner.Prepare(tensorName, context), length);

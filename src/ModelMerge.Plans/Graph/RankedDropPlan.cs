@@ -15,6 +15,8 @@ public sealed class RankedDropPlan(ITensorPlan taskVector, long[] shape, double 
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [taskVector];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

@@ -12,6 +12,8 @@ public sealed class SignConsensusPlan(ITensorPlan? baseTensor, IReadOnlyList<ITe
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? taskVectors : [baseTensor, .. taskVectors];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context) =>
         new Prepared(PreparedInputs.Prepare(baseTensor, taskVectors, tensorName, context), weights, rule, normalize, lambda);
 

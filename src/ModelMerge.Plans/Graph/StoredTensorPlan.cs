@@ -9,6 +9,8 @@ public sealed class StoredTensorPlan(TensorInfo tensor) : ITensorPlan
 
     public TensorInfo? StoredSource => tensor;
 
+    public IEnumerable<ITensorPlan> Inputs => [];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         context.Read(tensor);

@@ -11,6 +11,8 @@ public sealed class WeightedSumPlan(ITensorPlan? baseTensor, IReadOnlyList<ITens
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? terms : [baseTensor, .. terms];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context) =>
         new Prepared(PreparedInputs.Prepare(baseTensor, terms, tensorName, context), weights, divisor, scale);
 

@@ -19,6 +19,8 @@ internal sealed class ArrayPlan(float[] values) : ITensorPlan
 
     public TensorInfo? StoredSource => null;
 
+    public IEnumerable<ITensorPlan> Inputs => [];
+
     public PreparedTensor Prepare(string tensorName, PlanContext context) => new Prepared(values);
 
     private sealed class Prepared(float[] values) : PreparedTensor
