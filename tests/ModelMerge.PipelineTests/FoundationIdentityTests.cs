@@ -31,9 +31,10 @@ public sealed class FoundationIdentityTests(FoundationInputs inputs) : IClassFix
 
         var differences = WeightDigests.Differences(recorded.Weights, WeightDigests.Of(output));
         Directory.Delete(output, recursive: true);
+        string foundation = $"the Foundation's ({inputs.Record.Commit[..7]})";
         string verdict = differences.All(d => d.StartsWith("file ", StringComparison.Ordinal))
-            ? "every tensor holds the Foundation's bytes, but a header or the index differs"
-            : "tensors differ from the Foundation's";
+            ? $"every tensor holds {foundation} bytes, but a header or the index differs"
+            : $"tensors differ from {foundation}";
         Assert.True(differences.Count == 0, $"{name}: {recorded.Pipeline}\n{verdict}:\n  " + string.Join("\n  ", differences));
     }
 
