@@ -28,6 +28,22 @@ public static partial class TensorOrder
         return string.Concat(name.AsSpan(0, index.Index), layer.ToString(System.Globalization.CultureInfo.InvariantCulture), name.AsSpan(index.Index + index.Length));
     }
 
+    /// <summary>
+    /// <paramref name="items"/> in write order by their names. Each name's key is found once, not
+    /// once per comparison: a 70B checkpoint has 723 tensors, and matching the block pattern inside
+    /// a sort's comparer took most of the time opening one took.
+    /// </summary>
+    public static List<T> Order<T>(IEnumerable<T> items, Func<T, string> nameOf)
+    {
+        var keyed = items.Select(item =>
+        {
+            string name = nameOf(item);
+            var (section, layer) = Key(name);
+            return (Item: item, Section: section, Layer: layer, Name: name);
+        });
+        return keyed.OrderBy(x => x.Section).ThenBy(x => x.Layer).ThenBy(x => x.Name, StringComparer.Ordinal).Select(x => x.Item).ToList();
+    }
+
     public static int Compare(string a, string b)
     {
         var ka = Key(a);

@@ -6,6 +6,9 @@ using ModelMerge.Benchmarks;
 //
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --preset tinyllama [--method ties|dare-ties|task-arithmetic|linear|all]
 //       [--cache DIR] [--markdown FILE] [--runs N] [--cold]
+//   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --construct    (pipeline construction over 70B headers, see ConstructionBenchmark)
+
+if (args.Contains(ConstructionBenchmark.Option)) return ConstructionBenchmark.Run(args.Where(a => a != ConstructionBenchmark.Option).ToList());
 
 var preset = BenchmarkPreset.TinyLlama;
 var scenarios = new[] { MergeScenario.Ties } as IReadOnlyList<MergeScenario>;

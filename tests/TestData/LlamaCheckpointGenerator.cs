@@ -136,7 +136,8 @@ public static class LlamaCheckpointGenerator
     private static float Uniform(ulong key, long index) =>
         (Mix(key + (ulong)index * 0xD1B5_4A32_D192_ED03) >> 40) * (2f / (1 << 24)) - 1f;
 
-    private static void WriteCompanions(string folder, GeneratedModel model)
+    /// <summary>config.json, generation_config.json and the tokenizer files a Hugging Face llama folder holds beside its weights.</summary>
+    internal static void WriteCompanions(string folder, GeneratedModel model)
     {
         var s = model.Shape;
         var config = new Dictionary<string, object>

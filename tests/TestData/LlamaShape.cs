@@ -9,6 +9,9 @@ public sealed record LlamaShape(int Hidden, int Intermediate, int Layers, int He
     /// <summary>TinyLlama-1.1B's dimensions: 1.1 billion parameters, 2.2 GB in bf16.</summary>
     public static LlamaShape TinyLlama1B { get; } = new(Hidden: 2048, Intermediate: 5632, Layers: 22, Heads: 32, KeyValueHeads: 4, Vocab: 32000);
 
+    /// <summary>Llama-2-70B's dimensions: 69 billion parameters, 138 GB in bf16 (grouped-query attention, 8 key/value heads).</summary>
+    public static LlamaShape Llama2_70B { get; } = new(Hidden: 8192, Intermediate: 28672, Layers: 80, Heads: 64, KeyValueHeads: 8, Vocab: 32000);
+
     public int HeadDim => Hidden / Heads;
 
     public IReadOnlyList<(string Name, long[] Shape)> Tensors()

@@ -17,8 +17,7 @@ public sealed class SafetensorsCheckpoint
         Path = path;
         Folder = folder;
         Files = files;
-        tensors.Sort((a, b) => TensorOrder.Compare(a.Name, b.Name));
-        Tensors = tensors;
+        Tensors = TensorOrder.Order(tensors, t => t.Name);
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         Metadata = metadata;
         SizeOnDisk = files.Sum(f => new FileInfo(f).Length);
