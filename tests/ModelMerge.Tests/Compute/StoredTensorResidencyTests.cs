@@ -21,7 +21,7 @@ public class StoredTensorResidencyTests
     [Fact]
     public void A_pass_through_the_plan_context_keeps_only_the_last_pages_of_its_input_resident()
     {
-        if (!ResidentPages.Available) return;
+        if (!MappingRss.Available) return;
         using var folder = new TemporaryFolder();
         var values = new float[Elements];
         for (int i = 0; i < values.Length; i++) values[i] = i % 7 - 3;
@@ -36,9 +36,9 @@ public class StoredTensorResidencyTests
 
         // Without the context's observer, a pass maps in the whole tensor and keeps it.
         Assert.Equal(expected, SumOfAll(new ChunkRunner(2), prepared));
-        Assert.True(ResidentPages.OfMappingHolding(mapping) >= tensor.ByteLength * 9 / 10, "an unobserved pass keeps its pages");
+        Assert.True(MappingRss.OfMappingHolding(mapping) >= tensor.ByteLength * 9 / 10, "an unobserved pass keeps its pages");
 
         Assert.Equal(expected, SumOfAll(context.Runner, prepared));
-        Assert.InRange(ResidentPages.OfMappingHolding(mapping), 0, 2L * Environment.SystemPageSize);
+        Assert.InRange(MappingRss.OfMappingHolding(mapping), 0, 2L * Environment.SystemPageSize);
     }
 }

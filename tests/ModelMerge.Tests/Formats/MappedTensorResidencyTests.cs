@@ -21,18 +21,18 @@ public class MappedTensorResidencyTests
     [Fact]
     public void Release_lets_go_of_exactly_the_pages_behind_a_pass_and_later_reads_see_the_same_values()
     {
-        if (!ResidentPages.Available) return;
+        if (!MappingRss.Available) return;
         var (folder, info) = WriteTensor();
         using var _ = folder;
         using var mapped = MappedTensor.Open(info);
         var all = mapped.Bytes(0, (int)info.ByteLength);
-        ResidentPages.Touch(all);
-        Assert.True(ResidentPages.OfMappingHolding(all) >= info.ByteLength, "every touched page is resident");
+        MappingRss.Touch(all);
+        Assert.True(MappingRss.OfMappingHolding(all) >= info.ByteLength, "every touched page is resident");
 
         mapped.Release(0, Elements / 2);
 
         long page = Environment.SystemPageSize;
-        long resident = ResidentPages.OfMappingHolding(all);
+        long resident = MappingRss.OfMappingHolding(all);
         Assert.InRange(resident, info.ByteLength / 2 - page, info.ByteLength / 2 + 2 * page);
 
         var again = new float[Elements];
@@ -41,7 +41,7 @@ public class MappedTensorResidencyTests
         Assert.Equal(ValueAt(Elements - 1), again[^1]);
 
         mapped.Release(0, Elements);
-        Assert.InRange(ResidentPages.OfMappingHolding(all), 0, 2 * page);
+        Assert.InRange(MappingRss.OfMappingHolding(all), 0, 2 * page);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace ModelMerge.Tests.Formats;
 /// How much of one memory mapping is resident in this process, from the kernel's own account
 /// (/proc/self/smaps). Linux only: elsewhere <see cref="Available"/> is false.
 /// </summary>
-internal static unsafe class ResidentPages
+internal static unsafe class MappingRss
 {
     public static bool Available => OperatingSystem.IsLinux() && File.Exists("/proc/self/smaps");
 
