@@ -101,7 +101,7 @@ public static class CheckpointExporter
         for (long blockStart = 0; blockStart < length; blockStart += blockElements)
         {
             int blockLength = (int)Math.Min(blockElements, length - blockStart);
-            var bytes = ArrayPool<byte>.Shared.Rent(blockLength * size);
+            var bytes = blocks.Rent(blockLength * size);
             try
             {
                 long firstChunk = blockStart / ChunkGrid.ChunkElements;
@@ -118,7 +118,7 @@ public static class CheckpointExporter
             }
             catch
             {
-                ArrayPool<byte>.Shared.Return(bytes);
+                blocks.Return(bytes);
                 throw;
             }
             blocks.Enqueue(bytes, blockLength * size);
@@ -135,11 +135,12 @@ public static class CheckpointExporter
         using var mapped = MappedTensor.Open(stored);
         bool tested = NonFiniteElements.AreTested(stored.DType) && !TensorRoles.IsBuffer(stored.Name);
         int size = stored.DType.SizeOf();
-        const int blockBytes = 16 << 20;
+        // The size of a computed bf16 block, so copied and computed tensors share the writer's blocks.
+        const int blockBytes = 8 << 20;
         for (long offset = 0; offset < stored.ByteLength; offset += blockBytes)
         {
             int length = (int)Math.Min(blockBytes, stored.ByteLength - offset);
-            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            var bytes = blocks.Rent(length);
             try
             {
                 mapped.ReadAhead(offset / size, (offset + 2L * blockBytes) / size);
@@ -150,7 +151,7 @@ public static class CheckpointExporter
             }
             catch
             {
-                ArrayPool<byte>.Shared.Return(bytes);
+                blocks.Return(bytes);
                 throw;
             }
             blocks.Enqueue(bytes, length);
