@@ -5,6 +5,7 @@ using ModelMerge.Formats;
 using ModelMerge.Formats.Folders;
 using ModelMerge.Formats.Numerics;
 using ModelMerge.Formats.Safetensors;
+using ModelMerge.Plans.Devices;
 using ModelMerge.Plans.Graph;
 using ModelMerge.Plans.Handles;
 
@@ -35,6 +36,10 @@ public static class CheckpointExporter
         var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
         var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn, options.AllowNonFinite);
+        string reason = $"Computing on {options.Accelerator?.Description}, as given.";
+        var gpu = options.Accelerator ?? DeviceSession.Resolve(options.Device, out reason);
+        verbose(reason);
+        var device = gpu is null ? null : new GpuTensorExecutor(gpu);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = OutputTarget.Stage(full);
@@ -52,7 +57,7 @@ public static class CheckpointExporter
                     next = i + 1 < outputs.Count ? checkpoint.PlanFor(outputs[i + 1].Name) : null;
                     if (next is not null) StoredInputs.ReadAhead(next);
                     progress?.Invoke(new ExportProgress(output.Name, i, outputs.Count, blocks.BytesWritten, plan.TotalBytes));
-                    WriteTensor(current, output, blocks, context, options.BlockChunks * ChunkGrid.ChunkElements);
+                    WriteTensor(current, output, blocks, context, device, options.BlockChunks * ChunkGrid.ChunkElements);
                     foreach (var report in context.NonFinite.TakeReports()) context.Warn(report);
                 }
                 blocks.Finish();
@@ -77,13 +82,15 @@ public static class CheckpointExporter
         {
             throw OutputTarget.WriteFailure(ex, full, plan.TotalBytes);
         }
+        if (device is not null) verbose($"The GPU computed {device.Computed} of {outputs.Count} tensors; the CPU copied or computed the rest.");
         staging.Commit(options.Force);
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
         verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");
         return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);
     }
 
-    private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context, int blockElements)
+    private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context, GpuTensorExecutor? device,
+        int blockElements)
     {
         blocks.BeginTensor(output.Name);
         if (plan.StoredSource is TensorInfo stored && stored.DType == output.DType)
@@ -94,6 +101,7 @@ public static class CheckpointExporter
         }
         if (!output.DType.IsMergeable())
             throw new InvalidOperationException($"tensor '{output.Name}' of type {output.DType} must be copied unchanged, but its plan computes it.");
+        if (device is not null && device.TryWrite(plan, output, context, blocks.Rent, blocks.Enqueue, blockElements * sizeof(ushort))) return;
 
         using var prepared = plan.Prepare(output.Name, context);
         long length = prepared.Length;

@@ -22,6 +22,12 @@ public sealed record ExportOptions
     /// <summary>Grid chunks per block handed to the writer (64: 16 MB of float32 at most); the bytes written do not depend on it.</summary>
     internal int BlockChunks { get; init; } = 64;
 
+    /// <summary>Where to compute: the GPU when there is one (Auto), the CPU, or a CUDA device (an error without one).</summary>
+    public Devices.ComputeDevice Device { get; init; } = Devices.ComputeDevice.Auto;
+
+    /// <summary>A GPU to compute on whatever <see cref="Device"/> says: the kernels' tests pass ILGPU's simulator.</summary>
+    internal Compute.Gpu.GpuAccelerator? Accelerator { get; init; }
+
     /// <summary>Merge NaN and ±∞ found in the inputs as they are, with a warning per input tensor, instead of refusing the export.</summary>
     public bool AllowNonFinite { get; init; }
 }

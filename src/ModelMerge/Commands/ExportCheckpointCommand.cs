@@ -2,6 +2,7 @@ using System.Management.Automation;
 using ModelMerge.Commands.Infrastructure;
 using ModelMerge.Formats;
 using ModelMerge.Methods;
+using ModelMerge.Plans.Devices;
 using ModelMerge.Plans.Export;
 using ModelMerge.Plans.Handles;
 
@@ -69,6 +70,15 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     [Parameter]
     public SwitchParameter AllowNonFinite { get; set; }
 
+    /// <summary>
+    /// Where to compute: Auto (the default) uses the first CUDA GPU that ILGPU finds and the CPU when there is none; Cpu
+    /// always computes on the CPU; Cuda requires a GPU and stops with DeviceUnavailable without one. Without -Device, the
+    /// session's $ModelMergeDevice decides when it is set. The output is the same either way: tensors whose plan has no
+    /// GPU kernels yet, or that would not fit in device memory, are computed by the CPU. -Verbose says which device and why.
+    /// </summary>
+    [Parameter]
+    public ComputeDevice Device { get; set; }
+
     /// <summary>Emit a handle to the written checkpoint.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -95,6 +105,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             ThrottleLimit = ThrottleLimit,
             ModelCard = !NoModelCard,
             AllowNonFinite = AllowNonFinite,
+            Device = ChosenDevice(),
         };
         try
         {
@@ -147,6 +158,20 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             ThrowTerminatingError(Errors.From(ex, target));
             return null;
         }
+    }
+
+    /// <summary>The session-wide default every export uses unless it names a device: $ModelMergeDevice = 'Cpu'.</summary>
+    public const string DevicePreferenceVariable = "ModelMergeDevice";
+
+    private ComputeDevice ChosenDevice()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Device))) return Device;
+        object? preference = SessionState.PSVariable.GetValue(DevicePreferenceVariable);
+        if (preference is null) return ComputeDevice.Auto;
+        if (LanguagePrimitives.TryConvertTo(preference, out ComputeDevice device)) return device;
+        ThrowTerminatingError(Errors.InvalidInput("InvalidDevicePreference",
+            $"${DevicePreferenceVariable} is '{preference}', which is not a device; set it to Auto, Cpu or Cuda, or remove it.", preference));
+        return ComputeDevice.Auto;
     }
 
     protected override void StopProcessing() => _stop.Cancel();

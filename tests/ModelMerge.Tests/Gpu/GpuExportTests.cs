@@ -1,0 +1,55 @@
+using ModelMerge.Formats;
+using ModelMerge.Plans.Devices;
+using ModelMerge.Plans.Export;
+using ModelMerge.Plans.Handles;
+using ModelMerge.TestData;
+using ModelMerge.Tests.Formats;
+using ModelMerge.Tests.Methods.Support;
+
+namespace ModelMerge.Tests.Gpu;
+
+/// <summary>
+/// Exports computed on the (simulated) GPU write the bytes the CPU writes, and the GPU leaves to
+/// the CPU what it has no kernels for, what holds NaN, and what it is not given.
+/// </summary>
+[Collection(SimulatedDeviceCollection.Name)]
+public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Generate(string name) =>
+        LlamaCheckpointGenerator.Write(_folder.Combine(name), new GeneratedModel(LlamaShape.Tiny, DType.BF16, BaseSeed: 3, FineTuneSeed: null));
+
+    private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options)
+    {
+        var verbose = new List<string>();
+        var result = CheckpointExporter.Export(checkpoint, _folder.Combine("out-" + Guid.NewGuid().ToString("N")), options, verbose: verbose.Add);
+        return (SafetensorsFiles.WeightFileBytes(result.Path), verbose);
+    }
+
+    [Fact]
+    public void Widening_a_bf16_checkpoint_to_f32_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor()
+    {
+        var checkpoint = CheckpointHandle.Open(Generate("model"));
+        int floats = checkpoint.Tensors.Count(t => t.IsMergeable);
+
+        var (gpu, said) = Export(checkpoint, new ExportOptions { DType = DType.F32, Accelerator = device.Gpu });
+        var (cpu, _) = Export(checkpoint, new ExportOptions { DType = DType.F32, Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed {floats} of {checkpoint.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
+    [Fact]
+    public void A_cpu_export_says_so_and_never_touches_a_gpu()
+    {
+        var checkpoint = CheckpointHandle.Open(Generate("model"));
+
+        var (_, said) = Export(checkpoint, new ExportOptions { DType = DType.F32, Device = ComputeDevice.Cpu });
+
+        Assert.Contains("Computing on the CPU, as asked.", said);
+        Assert.DoesNotContain(said, line => line.StartsWith("The GPU computed", StringComparison.Ordinal));
+    }
+}
