@@ -28,6 +28,9 @@ public sealed class PipelineRun : IDisposable
         _runspace.Open();
     }
 
+    /// <summary>The device every following merge computes on, as a user sets it for a session ($ModelMergeDevice).</summary>
+    public void SetDevice(string device) => _runspace.SessionStateProxy.SetVariable("ModelMergeDevice", device);
+
     /// <param name="beforeRun">Runs just before the clock starts (the cold runs empty the page cache).</param>
     public RunMeasurement Measure(MergeScenario scenario, BenchmarkInputs inputs, string output, Action? beforeRun = null)
     {

@@ -5,7 +5,7 @@ using ModelMerge.Benchmarks;
 // same machine, and prints a table (see BENCHMARKS.md). Figures only from -c Release:
 //
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --preset tinyllama [--method ties|dare-ties|task-arithmetic|linear|all]
-//       [--cache DIR] [--markdown FILE] [--runs N] [--cold]
+//       [--cache DIR] [--markdown FILE] [--runs N] [--cold] [--device cpu|cuda|both]
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --construct    (pipeline construction over 70B headers, see ConstructionBenchmark)
 
 if (args.Contains(ConstructionBenchmark.Option)) return ConstructionBenchmark.Run(args.Where(a => a != ConstructionBenchmark.Option).ToList());
@@ -16,6 +16,7 @@ string cacheRoot = BenchmarkCache.DefaultRoot;
 string? markdown = null;
 int runs = 2;
 bool cold = false;
+string[] devices = ["Cpu"];
 for (int i = 0; i < args.Length; i++)
 {
     string option = args[i];
@@ -28,6 +29,7 @@ for (int i = 0; i < args.Length; i++)
         case "--markdown" when Value() is string file: markdown = Path.GetFullPath(file); break;
         case "--runs" when int.TryParse(Value(), out int n) && n > 0: runs = n; break;
         case "--cold": cold = true; break;
+        case "--device" when Value() is string device && BenchmarkDevices.Parse(device) is { } chosen: devices = chosen; break;
         default: return Usage(option == args[i] ? $"Unknown argument or missing value: {option}" : $"Bad value for {option}: {args[i]}");
     }
 }
@@ -60,11 +62,14 @@ var rows = new List<BenchmarkRow>();
 using (var pipeline = new PipelineRun())
 {
     foreach (var scenario in scenarios)
+    foreach (string device in devices)
     {
+        pipeline.SetDevice(device);
+        string label = devices.Length > 1 || device != "Cpu" ? $"{scenario.Name} @{device.ToLowerInvariant()}" : scenario.Name;
         var measured = new List<RunMeasurement>();
         for (int run = 1; run <= runs; run++)
         {
-            Console.Write($"{scenario.Name} run {run} of {runs} ... ");
+            Console.Write($"{label} run {run} of {runs} ... ");
             try
             {
                 measured.Add(pipeline.Measure(scenario, inputs, output, emptyCache));
@@ -78,7 +83,7 @@ using (var pipeline = new PipelineRun())
             Console.WriteLine($"{measured[^1].Elapsed.TotalSeconds:F2} s");
         }
         var scenarioFloor = floors[string.Join("+", scenario.Reads)];
-        rows.Add(new BenchmarkRow(cold ? $"{preset.Name} (cold)" : preset.Name, scenario.Name, scenarioFloor.BytesRead, measured, scenarioFloor));
+        rows.Add(new BenchmarkRow(cold ? $"{preset.Name} (cold)" : preset.Name, label, scenarioFloor.BytesRead, measured, scenarioFloor));
     }
 }
 
@@ -95,6 +100,6 @@ static int Usage(string problem)
 {
     Console.Error.WriteLine(problem);
     Console.Error.WriteLine("Usage: modelmerge-benchmarks [--preset " + string.Join('|', BenchmarkPreset.All.Select(p => p.Name)) +
-        "] [--method " + string.Join('|', MergeScenario.All.Select(s => s.Name)) + "|all] [--cache DIR] [--markdown FILE] [--runs N] [--cold]");
+        "] [--method " + string.Join('|', MergeScenario.All.Select(s => s.Name)) + "|all] [--cache DIR] [--markdown FILE] [--runs N] [--cold] [--device cpu|cuda|both]");
     return 2;
 }
