@@ -15,6 +15,10 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
 
     public IEnumerable<ITensorPlan> Inputs => [fineTuned, baseTensor];
 
+    public ITensorPlan FineTuned => fineTuned;
+
+    public ITensorPlan Base => baseTensor;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var minuend = fineTuned.Prepare(tensorName, context);

@@ -12,6 +12,12 @@ public sealed class MagnitudeTrimPlan(ITensorPlan taskVector, double density, Re
 
     public IEnumerable<ITensorPlan> Inputs => [taskVector];
 
+    public ITensorPlan TaskVector => taskVector;
+
+    public double Density => density;
+
+    public Rescale Rescale => rescale;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

@@ -12,6 +12,16 @@ public sealed class RandomDropPlan(ITensorPlan taskVector, double density, ulong
 
     public IEnumerable<ITensorPlan> Inputs => [taskVector];
 
+    public ITensorPlan TaskVector => taskVector;
+
+    public double Density => density;
+
+    public ulong Seed => seed;
+
+    public int ModelIndex => modelIndex;
+
+    public Rescale Rescale => rescale;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

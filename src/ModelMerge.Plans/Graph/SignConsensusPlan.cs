@@ -14,6 +14,18 @@ public sealed class SignConsensusPlan(ITensorPlan? baseTensor, IReadOnlyList<ITe
 
     public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? taskVectors : [baseTensor, .. taskVectors];
 
+    public ITensorPlan? Base => baseTensor;
+
+    public IReadOnlyList<ITensorPlan> TaskVectors => taskVectors;
+
+    public IReadOnlyList<double> Weights => weights;
+
+    public SignRule Rule => rule;
+
+    public bool Normalize => normalize;
+
+    public double Lambda => lambda;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context) =>
         new Prepared(PreparedInputs.Prepare(baseTensor, taskVectors, tensorName, context), weights, rule, normalize, lambda);
 

@@ -13,6 +13,16 @@ public sealed class WeightedSumPlan(ITensorPlan? baseTensor, IReadOnlyList<ITens
 
     public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? terms : [baseTensor, .. terms];
 
+    public ITensorPlan? Base => baseTensor;
+
+    public IReadOnlyList<ITensorPlan> Terms => terms;
+
+    public IReadOnlyList<double> Weights => weights;
+
+    public double Divisor => divisor;
+
+    public double Scale => scale;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context) =>
         new Prepared(PreparedInputs.Prepare(baseTensor, terms, tensorName, context), weights, divisor, scale);
 
