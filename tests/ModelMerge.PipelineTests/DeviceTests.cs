@@ -65,6 +65,22 @@ public sealed class DeviceTests(ModelFolders models) : IClassFixture<ModelFolder
     }
 
     [Fact]
+    public void A_merge_cmdlets_device_carries_to_its_export_unless_the_export_names_one()
+    {
+        using var session = new PowerShellSession(models.Root);
+
+        var fromMerge = session.Run("$ModelMergeDevice = 'Cuda'; Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Device Cpu | Export-Checkpoint ./from-merge -Verbose");
+        var exportWins = session.Run("Get-Checkpoint ./ft1,./ft2 | Invoke-Merge linear -Device Cuda | Export-Checkpoint ./export-wins -Device Cpu -Verbose");
+        var handle = session.Run("(Get-Checkpoint ./ft1,./ft2 | Invoke-LinearMerge -Device Cpu).Device");
+
+        Assert.Empty(fromMerge.Errors);
+        Assert.Contains("Computing on the CPU, as asked.", fromMerge.Verbose);
+        Assert.Empty(exportWins.Errors);
+        Assert.Contains("Computing on the CPU, as asked.", exportWins.Verbose);
+        Assert.Equal("Cpu", Assert.Single(handle.Output).ToString());
+    }
+
+    [Fact]
     public void A_session_default_that_is_not_a_device_is_refused_before_anything_is_written()
     {
         using var session = new PowerShellSession(models.Root);

@@ -68,7 +68,14 @@ public sealed class CheckpointHandle
 
     /// <summary>This handle with <paramref name="summary"/> as its account of itself (a recipe's text added, say).</summary>
     internal CheckpointHandle WithSummary(MergeSummary summary) =>
-        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, summary, OutputDType);
+        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, summary, OutputDType) { Device = Device };
+
+    /// <summary>Where an export of this handle computes unless the export names a device: the -Device of the cmdlet that made it; null when it named none.</summary>
+    public Devices.ComputeDevice? Device { get; private init; }
+
+    /// <summary>This handle, to be computed on <paramref name="device"/>.</summary>
+    public CheckpointHandle WithDevice(Devices.ComputeDevice device) =>
+        new(Name, Description, Path, Tensors, _planFor, Donor, InputPaths, ConfigChanges, _sourceNames, Summary, OutputDType) { Device = device };
 
     /// <summary>The type floating-point tensors are written in unless the export says otherwise (a recipe's out_dtype); null keeps each tensor's.</summary>
     public DType? OutputDType { get; }
@@ -76,7 +83,7 @@ public sealed class CheckpointHandle
     /// <summary>This handle writing its floating-point tensors as <paramref name="dtype"/>.</summary>
     internal CheckpointHandle WithOutputDType(DType dtype) =>
         new(Name, Description, Path, Tensors.Select(t => t.IsMergeable ? t with { DType = dtype } : t).ToList(), _planFor, Donor, InputPaths,
-            ConfigChanges, _sourceNames, Summary, dtype);
+            ConfigChanges, _sourceNames, Summary, dtype) { Device = Device };
 
     /// <summary>
     /// The name tensor <paramref name="name"/> has in the model it comes from: the same name, but

@@ -75,6 +75,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     /// always computes on the CPU; Cuda requires a GPU and stops with DeviceUnavailable without one. Without -Device, the
     /// session's $ModelMergeDevice decides when it is set. The output is the same either way: tensors whose plan has no
     /// GPU kernels yet, or that would not fit in device memory, are computed by the CPU. -Verbose says which device and why.
+    /// A merge cmdlet's -Device applies when this one is not given, before $ModelMergeDevice.
     /// </summary>
     [Parameter]
     public ComputeDevice Device { get; set; }
@@ -166,6 +167,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     private ComputeDevice ChosenDevice()
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Device))) return Device;
+        if (_input?.Device is ComputeDevice fromMerge) return fromMerge;
         object? preference = SessionState.PSVariable.GetValue(DevicePreferenceVariable);
         if (preference is null) return ComputeDevice.Auto;
         if (LanguagePrimitives.TryConvertTo(preference, out ComputeDevice device)) return device;

@@ -20,7 +20,7 @@ namespace ModelMerge.Commands;
 /// <example><code>Get-Checkpoint ./a,./b | Invoke-FisherMerge -Fisher ./fa,./fb -Weight @{ mlp = 2; default = 1 }, 1 -Epsilon 0</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "FisherMerge")]
 [OutputType(typeof(CheckpointHandle))]
-public sealed class InvokeFisherMergeCommand : PSCmdlet
+public sealed class InvokeFisherMergeCommand : MergeCommand
 {
     /// <summary>The checkpoints to average: handles or paths.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -58,7 +58,7 @@ public sealed class InvokeFisherMergeCommand : PSCmdlet
         {
             var merged = FisherMerge.Build(_collected, _fishers, Weight, Epsilon);
             WriteVerbose($"Planned {merged.Description}.");
-            WriteObject(merged);
+            WriteMerged(merged);
         }
         catch (Exception ex) when (ex is Plans.PlanException or MergeException)
         {

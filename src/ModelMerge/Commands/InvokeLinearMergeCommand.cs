@@ -13,7 +13,7 @@ namespace ModelMerge.Commands;
 /// <example><code>Get-Checkpoint ./a,./b,./c | Invoke-LinearMerge -Weight 2,1,1 | Export-Checkpoint ./soup</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "LinearMerge")]
 [OutputType(typeof(CheckpointHandle))]
-public sealed class InvokeLinearMergeCommand : PSCmdlet
+public sealed class InvokeLinearMergeCommand : MergeCommand
 {
     /// <summary>The checkpoints to average: handles or paths.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -49,7 +49,7 @@ public sealed class InvokeLinearMergeCommand : PSCmdlet
         {
             var merged = LinearMerge.Build(_collected, Weight, normalize, WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
-            WriteObject(merged);
+            WriteMerged(merged);
         }
         catch (Exception ex) when (ex is Plans.PlanException or MergeException)
         {

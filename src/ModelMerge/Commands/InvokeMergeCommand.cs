@@ -23,7 +23,7 @@ namespace ModelMerge.Commands;
 /// <example><code>Get-Checkpoint ./a,./b,./c | Invoke-Merge model_stock -Base ./base</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "Merge")]
 [OutputType(typeof(CheckpointHandle))]
-public sealed class InvokeMergeCommand : PSCmdlet
+public sealed class InvokeMergeCommand : MergeCommand
 {
     /// <summary>The method's recipe name (linear, slerp, ties, dare_ties, model_stock, ...); tab completion lists them all.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -131,7 +131,7 @@ public sealed class InvokeMergeCommand : PSCmdlet
             var carried = merged.Tensors.Where(t => !t.IsMergeable).Select(t => $"{t.Name} ({t.DType})").ToList();
             if (carried.Count > 0)
                 WriteVerbose($"Carried unchanged from the base (the first model when there is none): {string.Join(", ", carried)}; they are not floating point, so no method touches them.");
-            WriteObject(merged);
+            WriteMerged(merged);
         }
         catch (Exception ex) when (ex is Plans.PlanException or MergeException or ArgumentException or IOException or Formats.CheckpointFormatException)
         {

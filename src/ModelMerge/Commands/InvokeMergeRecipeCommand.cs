@@ -19,7 +19,7 @@ namespace ModelMerge.Commands;
 /// <example><code>Get-Content ./slerp.yml -Raw | Invoke-MergeRecipe | Export-Checkpoint ./merged -DType bf16</code></example>
 [Cmdlet(VerbsLifecycle.Invoke, "MergeRecipe", DefaultParameterSetName = "Path")]
 [OutputType(typeof(CheckpointHandle))]
-public sealed class InvokeMergeRecipeCommand : PSCmdlet
+public sealed class InvokeMergeRecipeCommand : MergeCommand
 {
     /// <summary>The recipe file.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
@@ -47,7 +47,7 @@ public sealed class InvokeMergeRecipeCommand : PSCmdlet
                 : MergeRecipe.Parse(Recipe, null, Strict);
             var merged = RecipePlan.Build(recipe, path => CheckpointResolver.Resolve(SessionState, path), Seed, Strict, WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
-            WriteObject(merged);
+            WriteMerged(merged);
         }
         catch (Exception ex) when (ex is RecipeException or Plans.PlanException or MergeException or Formats.CheckpointFormatException or IOException or ArgumentException)
         {

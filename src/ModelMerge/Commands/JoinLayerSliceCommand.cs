@@ -14,7 +14,7 @@ namespace ModelMerge.Commands;
 /// <example><code>@(New-LayerSlice ./model-a 0,24; New-LayerSlice ./model-b 16,32) | Join-LayerSlice | Export-Checkpoint ./stacked</code></example>
 [Cmdlet(VerbsCommon.Join, "LayerSlice")]
 [OutputType(typeof(CheckpointHandle))]
-public sealed class JoinLayerSliceCommand : PSCmdlet
+public sealed class JoinLayerSliceCommand : MergeCommand
 {
     /// <summary>The slices, in output order (from New-LayerSlice).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -31,7 +31,7 @@ public sealed class JoinLayerSliceCommand : PSCmdlet
         {
             var stacked = LayerStack.Build(_collected);
             WriteVerbose($"Planned {stacked.Description}.");
-            WriteObject(stacked);
+            WriteMerged(stacked);
         }
         catch (Plans.PlanException ex)
         {

@@ -10,7 +10,7 @@ namespace ModelMerge.Commands;
 /// What the task-arithmetic-family cmdlets share: they collect every task vector from the
 /// pipeline and, at the end, emit one lazy merged checkpoint over the vectors' common base.
 /// </summary>
-public abstract class TaskVectorMergeCommand : PSCmdlet
+public abstract class TaskVectorMergeCommand : MergeCommand
 {
     /// <summary>The task vectors to merge (from Get-TaskVector or Invoke-DareDrop), all over one base.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -40,7 +40,7 @@ public abstract class TaskVectorMergeCommand : PSCmdlet
             };
             var merged = MethodMerge.Build(request, WriteWarning);
             WriteVerbose($"Planned {merged.Description}.");
-            WriteObject(merged);
+            WriteMerged(merged);
         }
         catch (Exception ex) when (ex is Plans.PlanException or MergeException or ArgumentException)
         {
