@@ -1,0 +1,92 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ModelMerge.Compute.Gpu;
+
+/// <summary>
+/// TIES on the device: the magnitude trim, its rescale and the sign-consensus combine, each
+/// giving the CPU backend's bits for the same float32 inputs. The views are flat tensors, whole;
+/// their grid chunks (<see cref="ChunkGrid"/>) are those of the CPU, so float64 sums split alike.
+/// </summary>
+public sealed partial class GpuKernels
+{
+    private DeviceTopK? _topK;
+    private Action<Index1D, ArrayView<float>, uint, long, ArrayView<float>>? _applyCut;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>>? _sumOfMagnitudes;
+    private Action<Index1D, ArrayView<float>, float>? _scale;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, int, int, double, ArrayView<float>, ArrayView<float>>? _signConsensus;
+
+    /// <summary>
+    /// The cut keeping the <paramref name="k"/> largest |x| of <paramref name="values"/>, lower
+    /// index first among equals: the cut of <c>MagnitudeSelection.FindTopK</c> (same threshold,
+    /// same ties kept), whichever of its paths the CPU takes. 1 ≤ k ≤ length; k comes from
+    /// <c>MagnitudeTrim.KeepCount</c>.
+    /// </summary>
+    public DeviceMagnitudeCut FindTopKByMagnitude(ArrayView<float> values, long k) =>
+        (_topK ??= new DeviceTopK(accelerator)).Find(values, k);
+
+    /// <summary>
+    /// Writes <paramref name="values"/> with what <paramref name="cut"/> drops zeroed (+0) into
+    /// <paramref name="trimmed"/> (may be the same view): <c>MagnitudeCut.Apply</c> over every chunk.
+    /// </summary>
+    public void ApplyMagnitudeCut(ArrayView<float> values, DeviceMagnitudeCut cut, ArrayView<float> trimmed) =>
+        (_applyCut ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, uint, long, ArrayView<float>>(MagnitudeKernels.ApplyCut))
+            ((int)values.Length, values, cut.ThresholdBits, cut.LastKeptTie, trimmed);
+
+    /// <summary>
+    /// mergekit's L1 rescale factor Σ|τ| / Σ|τ·mask|, 1 when either sum is below 1e-7: the bits of
+    /// <c>SurvivorRescale.L1Factor</c>, whose float64 sums run per grid chunk in the order of
+    /// <c>Reductions.SumOfMagnitudes</c> and then in chunk order; this reproduces both orders.
+    /// </summary>
+    public float L1RescaleFactor(ArrayView<float> original, ArrayView<float> trimmed)
+    {
+        double before = SumOfMagnitudes(original), after = SumOfMagnitudes(trimmed);
+        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
+    }
+
+    /// <summary>
+    /// Multiplies every element by <paramref name="factor"/> in place, as <c>MagnitudeTrim.Apply</c>
+    /// does after the cut; like it, a factor of 1 is skipped (x·1 would still quiet a signalling NaN).
+    /// The factor of <c>Rescale.Inverse</c> is the host's (float)(1.0 / density), that of L1 from <see cref="L1RescaleFactor"/>.
+    /// </summary>
+    public void Scale(ArrayView<float> values, float factor)
+    {
+        if (factor == 1f) return;
+        (_scale ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(RescaleKernels.Scale))
+            ((int)values.Length, values, factor);
+    }
+
+    /// <summary>
+    /// TIES's sign election and disjoint mean: the bits of <c>SignConsensus.Combine</c> for the same
+    /// inputs. <paramref name="deltas"/> holds the trimmed task vectors back to back (vector i at
+    /// [i·n, (i+1)·n), n = output length), one weight each in <paramref name="weights"/>;
+    /// <paramref name="countSigns"/> selects <c>SignRule.Count</c> over <c>SignRule.Sum</c>;
+    /// <paramref name="baseValues"/> is the base added to the merged delta, or an empty view for the delta alone.
+    /// </summary>
+    public void SignConsensus(ArrayView<float> deltas, ArrayView<double> weights, bool countSigns, bool normalize, double lambda,
+        ArrayView<float> baseValues, ArrayView<float> output)
+    {
+        if (deltas.Length < weights.Length * output.Length) throw new ArgumentException("the deltas must hold one vector per weight.", nameof(deltas));
+        if (baseValues.Length != 0 && baseValues.Length < output.Length) throw new ArgumentException("the base is shorter than the output.", nameof(baseValues));
+        (_signConsensus ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, int, int, double, ArrayView<float>, ArrayView<float>>(
+            SignConsensusKernels.Combine))
+            ((int)output.Length, deltas, weights, countSigns ? 1 : 0, normalize ? 1 : 0, lambda, baseValues, output);
+    }
+
+    private double SumOfMagnitudes(ArrayView<float> values)
+    {
+        long chunks = ChunkGrid.ChunkCount(values.Length);
+        using var lanes = accelerator.Allocate1D<double>(chunks * RescaleKernels.Lanes);
+        (_sumOfMagnitudes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>>(RescaleKernels.SumOfMagnitudesPerLane))
+            ((int)lanes.Length, values, lanes.View);
+        var partials = lanes.GetAsArray1D();
+        double total = 0;
+        for (long c = 0; c < chunks; c++)
+        {
+            double chunk = 0;
+            for (int l = 0; l < RescaleKernels.Lanes; l++) chunk += partials[c * RescaleKernels.Lanes + l];
+            total += chunk;
+        }
+        return total;
+    }
+}
