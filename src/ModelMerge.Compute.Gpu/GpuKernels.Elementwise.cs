@@ -15,6 +15,8 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, ArrayView<ushort>>? _narrowHalf;
     private Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>>? _bfloat16Difference;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _singleDifference;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, double, double, ArrayView<float>, ArrayView<float>>? _weightedSum;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
 
     /// <summary>float32 ← IEEE half bits, exactly; NaNs quieted as .NET's <c>Half</c> does. Matches <c>ElementConversion.ToSingle(DType.F16, …)</c>.</summary>
     public void WidenHalf(ArrayView<ushort> source, ArrayView<float> destination) =>
@@ -44,4 +46,27 @@ public sealed partial class GpuKernels
     public void SingleDifference(ArrayView<float> a, ArrayView<float> b, ArrayView<float> destination) =>
         (_singleDifference ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(
             DifferenceKernels.SingleDifference))((int)a.Length, a, b, destination);
+
+    /// <summary>
+    /// output = base + (Σ_i w_i·x_i)/divisor·scale in float64, rounded once to float32: the
+    /// linear merge and task arithmetic. Matches <c>WeightedSum.Combine</c> (what
+    /// <c>WeightedSumPlan</c> and <c>Linear</c> run), bit for bit.
+    /// </summary>
+    /// <param name="terms">The inputs back to back, input i at [i·n, (i+1)·n) with n = output.Length.</param>
+    /// <param name="baseValues">The base, or an empty view for none.</param>
+    public void WeightedSum(ArrayView<float> terms, ArrayView<double> weights, double divisor, double scale,
+        ArrayView<float> baseValues, ArrayView<float> output) =>
+        (_weightedSum ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, double, double, ArrayView<float>, ArrayView<float>>(
+            WeightedSumKernels.WeightedSum))((int)output.Length, terms, weights, divisor, scale, baseValues, output);
+
+    /// <summary>
+    /// output = Σ_i c_i·x_i + c_b·base in float64, rounded once: the element step of slerp once its
+    /// coefficients are known (<c>Slerp.Coefficients</c>).
+    /// Matches <c>LinearCombination.Combine(chunk, coefficients, baseCoefficient, …)</c>, bit for bit.
+    /// </summary>
+    /// <param name="models">The models back to back, model i at [i·n, (i+1)·n) with n = output.Length.</param>
+    public void LinearCombination(ArrayView<float> models, ArrayView<double> coefficients, ArrayView<float> baseValues, double baseCoefficient,
+        ArrayView<float> output) =>
+        (_linearCombination ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>(
+            WeightedSumKernels.LinearCombination))((int)output.Length, models, coefficients, baseValues, baseCoefficient, output);
 }
