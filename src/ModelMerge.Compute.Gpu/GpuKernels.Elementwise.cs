@@ -17,6 +17,8 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _singleDifference;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, double, double, ArrayView<float>, ArrayView<float>>? _weightedSum;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
+    private Action<Index1D, ArrayView<float>, ulong, long, ulong, float>? _drop;
+    private Action<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
 
     /// <summary>float32 ← IEEE half bits, exactly; NaNs quieted as .NET's <c>Half</c> does. Matches <c>ElementConversion.ToSingle(DType.F16, …)</c>.</summary>
     public void WidenHalf(ArrayView<ushort> source, ArrayView<float> destination) =>
@@ -69,4 +71,44 @@ public sealed partial class GpuKernels
         ArrayView<float> output) =>
         (_linearCombination ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>(
             WeightedSumKernels.LinearCombination))((int)output.Length, models, coefficients, baseValues, baseCoefficient, output);
+
+    /// <summary>
+    /// DARE in place: zero each element whose counter draw says drop, multiply the survivors by
+    /// <paramref name="factor"/>. Matches <c>RandomDrop.Apply</c>; key from <c>CounterRandom.Key</c>,
+    /// limit from <c>CounterRandom.KeepLimit</c>, factor from <see cref="DropL1Factor"/> or <c>SurvivorRescale.Factor</c>.
+    /// </summary>
+    /// <param name="start">The tensor index of values[0], so a tensor can be processed a window at a time.</param>
+    public void Drop(ArrayView<float> values, ulong key, long start, ulong keepLimit, float factor) =>
+        (_drop ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, long, ulong, float>(RandomDropKernels.Drop))
+            ((int)values.Length, values, key, start, keepLimit, factor);
+
+    /// <summary>
+    /// mergekit's L1 rescale factor Σ|τ| / Σ|τ·mask| over the whole task vector (1 when either sum
+    /// is below 1e-7). Matches <c>SurvivorRescale.L1Factor</c> with <c>RandomDrop</c>'s mask, bit for bit.
+    /// </summary>
+    /// <param name="taskVector">The whole tensor: the grid chunks start at its first element.</param>
+    public float DropL1Factor(ArrayView<float> taskVector, ulong key, ulong keepLimit)
+    {
+        var (before, after) = DropMagnitudeSums(taskVector, key, keepLimit);
+        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
+    }
+
+    /// <summary>Σ|τ| and Σ|τ·mask| in float64, summed per chunk and lane and then added in the CPU's order.</summary>
+    internal (double Before, double After) DropMagnitudeSums(ArrayView<float> taskVector, ulong key, ulong keepLimit)
+    {
+        var lanes = LaneSums(taskVector.Length, 2, sums =>
+            (_magnitudeLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>(
+                RandomDropKernels.MagnitudeLanes))((int)(sums.Length / 2), taskVector, key, keepLimit, sums));
+        return (LanePartials.Total(lanes, 2, 0), LanePartials.Total(lanes, 2, 1));
+    }
+
+    /// <summary>Runs a per-(chunk, lane) kernel into a device buffer of <paramref name="width"/> sums per thread and brings the sums back.</summary>
+    private double[] LaneSums(long length, int width, Action<ArrayView<double>> launch)
+    {
+        long threads = ChunkGrid.ChunkCount(length) * LanePartials.Lanes;
+        if (threads == 0) return [];
+        using var sums = accelerator.Allocate1D<double>(threads * width);
+        launch(sums.View);
+        return sums.GetAsArray1D();
+    }
 }
