@@ -19,6 +19,7 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
     private Action<Index1D, ArrayView<float>, ulong, long, ulong, float>? _drop;
     private Action<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>? _dotLanes;
 
     /// <summary>float32 ← IEEE half bits, exactly; NaNs quieted as .NET's <c>Half</c> does. Matches <c>ElementConversion.ToSingle(DType.F16, …)</c>.</summary>
     public void WidenHalf(ArrayView<ushort> source, ArrayView<float> destination) =>
@@ -63,7 +64,7 @@ public sealed partial class GpuKernels
 
     /// <summary>
     /// output = Σ_i c_i·x_i + c_b·base in float64, rounded once: the element step of slerp once its
-    /// coefficients are known (<c>Slerp.Coefficients</c>).
+    /// coefficients are known (<c>Slerp.Coefficients</c> on the Gram matrix from <see cref="Dot"/>).
     /// Matches <c>LinearCombination.Combine(chunk, coefficients, baseCoefficient, …)</c>, bit for bit.
     /// </summary>
     /// <param name="models">The models back to back, model i at [i·n, (i+1)·n) with n = output.Length.</param>
@@ -100,6 +101,20 @@ public sealed partial class GpuKernels
             (_magnitudeLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>(
                 RandomDropKernels.MagnitudeLanes))((int)(sums.Length / 2), taskVector, key, keepLimit, sums));
         return (LanePartials.Total(lanes, 2, 0), LanePartials.Total(lanes, 2, 1));
+    }
+
+    /// <summary>
+    /// Σ a_j·b_j in float64 over the whole tensor: per grid chunk in <c>Reductions.Dot</c>'s lane
+    /// order, the chunks added in grid order — what <c>GramMatrix.Of</c> gets from
+    /// <c>MergeInputs.Sum</c>, bit for bit. Waits for the result.
+    /// </summary>
+    /// <param name="a">The whole tensor: the grid chunks start at its first element.</param>
+    public double Dot(ArrayView<float> a, ArrayView<float> b)
+    {
+        var lanes = LaneSums(a.Length, 1, sums =>
+            (_dotLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>(
+                ReductionKernels.DotLanes))((int)sums.Length, a, b, sums));
+        return LanePartials.Total(lanes, 1, 0);
     }
 
     /// <summary>Runs a per-(chunk, lane) kernel into a device buffer of <paramref name="width"/> sums per thread and brings the sums back.</summary>
