@@ -1,0 +1,24 @@
+using ILGPU;
+
+namespace ModelMerge.Compute.Gpu;
+
+/// <summary>
+/// Whole-tensor float64 dot products on the device in <c>Reductions.Dot</c>'s fixed order: one
+/// thread per (grid chunk, lane), lane k summing the products of elements k, k + 8, … of its chunk
+/// in index order. A float32·float32 product is exact in float64, so each lane's sum has the CPU's
+/// bits whether or not the device fuses; the host adds the lanes and then the chunks in the CPU's
+/// order (<see cref="LanePartials"/>).
+/// </summary>
+internal static class ReductionKernels
+{
+    public static void DotLanes(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<double> sums)
+    {
+        int thread = index;
+        long chunk = thread / LanePartials.Lanes;
+        long start = chunk * ChunkGrid.ChunkElements;
+        long end = start + ChunkGrid.ChunkElements < a.Length ? start + ChunkGrid.ChunkElements : a.Length;
+        double sum = 0;
+        for (long j = start + thread % LanePartials.Lanes; j < end; j += LanePartials.Lanes) sum += DeviceMath.Multiply(a[j], b[j]);
+        sums[thread] = sum;
+    }
+}

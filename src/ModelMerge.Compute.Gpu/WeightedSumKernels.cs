@@ -1,0 +1,35 @@
+using ILGPU;
+
+namespace ModelMerge.Compute.Gpu;
+
+/// <summary>
+/// The float64 combine steps of the linear merges, one thread per output element, each in the
+/// CPU's operation order (<c>WeightedSum.Combine</c>, <c>LinearCombination.Combine</c>) with every
+/// product rounded before it is added (<see cref="DeviceMath"/>), so the float64 value and the
+/// float32 it is rounded to are the CPU's bits.
+/// </summary>
+internal static class WeightedSumKernels
+{
+    /// <summary>base + (Σ_i w_i·x_i)/divisor·scale; the terms back to back, term i at [i·n, (i+1)·n); an empty base adds nothing.</summary>
+    public static void WeightedSum(Index1D j, ArrayView<float> terms, ArrayView<double> weights, double divisor, double scale,
+        ArrayView<float> baseValues, ArrayView<float> output)
+    {
+        long n = output.Length;
+        double sum = 0;
+        for (int i = 0; i < weights.IntLength; i++) sum += DeviceMath.Multiply(terms[i * n + j], weights[i]);
+        double value = DeviceMath.Multiply(sum / divisor, scale);
+        output[j] = (float)(baseValues.Length > 0 ? baseValues[j] + value : value);
+    }
+
+    /// <summary>Σ_i c_i·x_i + c_b·base: the element step of slerp and the other spherical methods.</summary>
+    public static void LinearCombination(Index1D j, ArrayView<float> models, ArrayView<double> coefficients,
+        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
+    {
+        long n = output.Length;
+        double sum = 0;
+        for (int i = 0; i < coefficients.IntLength; i++) sum += DeviceMath.Multiply(models[i * n + j], coefficients[i]);
+        // As on the CPU, a zero coefficient leaves the base out, so a non-finite base cannot leak in as 0·∞.
+        if (baseValues.Length > 0 && baseCoefficient != 0) sum += DeviceMath.Multiply(baseValues[j], baseCoefficient);
+        output[j] = (float)sum;
+    }
+}
