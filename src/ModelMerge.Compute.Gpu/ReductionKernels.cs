@@ -18,7 +18,7 @@ internal static class ReductionKernels
         long start = chunk * ChunkGrid.ChunkElements;
         long end = start + ChunkGrid.ChunkElements < a.Length ? start + ChunkGrid.ChunkElements : a.Length;
         double sum = 0;
-        for (long j = start + thread % LanePartials.Lanes; j < end; j += LanePartials.Lanes) sum += DeviceMath.Multiply(a[j], b[j]);
+        for (long j = start + thread % LanePartials.Lanes; j < end; j += LanePartials.Lanes) sum += Float64.Multiply(a[j], b[j]);
         sums[thread] = sum;
     }
 }

@@ -5,7 +5,7 @@ namespace ModelMerge.Compute.Gpu;
 /// <summary>
 /// The float64 combine steps of the linear merges, one thread per output element, each in the
 /// CPU's operation order (<c>WeightedSum.Combine</c>, <c>LinearCombination.Combine</c>) with every
-/// product rounded before it is added (<see cref="DeviceMath"/>), so the float64 value and the
+/// product rounded before it is added (<see cref="Float64"/>), so the float64 value and the
 /// float32 it is rounded to are the CPU's bits.
 /// </summary>
 internal static class WeightedSumKernels
@@ -16,8 +16,8 @@ internal static class WeightedSumKernels
     {
         long n = output.Length;
         double sum = 0;
-        for (int i = 0; i < weights.IntLength; i++) sum += DeviceMath.Multiply(terms[i * n + j], weights[i]);
-        double value = DeviceMath.Multiply(sum / divisor, scale);
+        for (int i = 0; i < weights.IntLength; i++) sum += Float64.Multiply(terms[i * n + j], weights[i]);
+        double value = Float64.Multiply(sum / divisor, scale);
         output[j] = (float)(baseValues.Length > 0 ? baseValues[j] + value : value);
     }
 
@@ -27,9 +27,9 @@ internal static class WeightedSumKernels
     {
         long n = output.Length;
         double sum = 0;
-        for (int i = 0; i < coefficients.IntLength; i++) sum += DeviceMath.Multiply(models[i * n + j], coefficients[i]);
+        for (int i = 0; i < coefficients.IntLength; i++) sum += Float64.Multiply(models[i * n + j], coefficients[i]);
         // As on the CPU, a zero coefficient leaves the base out, so a non-finite base cannot leak in as 0·∞.
-        if (baseValues.Length > 0 && baseCoefficient != 0) sum += DeviceMath.Multiply(baseValues[j], baseCoefficient);
+        if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
         output[j] = (float)sum;
     }
 }

@@ -34,7 +34,7 @@ public class FusedMultiplyAddTests
     [Fact]
     public void A_plain_float64_product_is_written_without_a_rounding_modifier_so_ptxas_may_fuse_it()
     {
-        // The reason for DeviceMath.Multiply: ILGPU's own multiply is the contractible form.
+        // The reason for Float64.Multiply: ILGPU's own multiply is the contractible form.
         string ptx = Ptx(typeof(FusedMultiplyAddTests).GetMethod(nameof(PlainProductThenSum), BindingFlags.NonPublic | BindingFlags.Static)!);
 
         Assert.Matches(new Regex(@"\bmul\.f64\b"), ptx);
