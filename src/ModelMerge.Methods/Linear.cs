@@ -21,6 +21,10 @@ public sealed class Linear(double[] weights, bool normalize) : ITensorMerge, ICh
 
     private double _divisor = 1;
 
+    public IReadOnlyList<double> Weights => weights;
+
+    public bool Normalize => normalize;
+
     public IChunkMerge Prepare(MergeInputs inputs, ChunkRunner runner)
     {
         double sum = weights.Sum();

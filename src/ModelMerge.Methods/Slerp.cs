@@ -27,6 +27,9 @@ public sealed class Slerp : ITensorMerge
 
     public Slerp(double t) => _t = t;
 
+    /// <summary>The position on the arc, from the base (0) to the other model (1).</summary>
+    public double T => _t;
+
     public static ITensorMerge Create(TensorParameters parameters)
     {
         double t = parameters.Number("t");

@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace ModelMerge.Plans.Devices;
 
 /// <summary>
-/// One node of a plan compiled for the GPU: it produces its whole tensor in float32 in device
+/// One node of a plan compiled for the GPU: it writes its whole tensor, in float32, into device
 /// memory. A plan is compiled only when every node in it has a kernel, so a node never falls
 /// back half way; the CPU computes any plan that does not compile.
 /// </summary>
@@ -12,10 +12,14 @@ internal abstract class DeviceNode
 {
     public abstract long Length { get; }
 
-    /// <summary>The tensor's values on the device; the caller disposes the buffer.</summary>
-    /// <returns>Null when an input holds NaN or ±∞: the CPU path then reports exactly where, as it always does.</returns>
-    public abstract MemoryBuffer1D<float, Stride1D.Dense>? Evaluate(DeviceRun run);
+    /// <summary>Float32 buffers of <see cref="Length"/> elements this node allocates at its peak, its inputs' included, besides the destination.</summary>
+    public abstract double ScratchBuffers { get; }
 
-    /// <summary>Float32 buffers this node holds on the device at its peak, counting its inputs': the run refuses plans that would not fit.</summary>
-    public abstract long PeakBuffers { get; }
+    /// <summary>Writes the tensor's values into <paramref name="destination"/>.</summary>
+    /// <returns>
+    /// False when the CPU must compute the tensor instead: an input holds NaN or ±∞ (the CPU
+    /// reports it, or merges it under -AllowNonFinite, exactly as it always does), or a setting
+    /// the CPU refuses with its own error.
+    /// </returns>
+    public abstract bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination);
 }

@@ -1,4 +1,5 @@
 using ModelMerge.Formats;
+using ModelMerge.Methods;
 using ModelMerge.Plans.Graph;
 
 namespace ModelMerge.Plans.Devices;
@@ -7,9 +8,42 @@ namespace ModelMerge.Plans.Devices;
 internal static class DevicePlanCompiler
 {
     /// <returns>The compiled plan, or null: some node has no kernel, and the CPU computes the tensor.</returns>
-    public static DeviceNode? Compile(ITensorPlan plan) => plan switch
+    public static DeviceNode? Compile(ITensorPlan plan)
     {
-        StoredTensorPlan { StoredSource: TensorInfo stored } when StoredDeviceNode.Supports(stored) => new StoredDeviceNode(stored),
-        _ => null,
-    };
+        switch (plan)
+        {
+            case StoredTensorPlan { StoredSource: TensorInfo stored } when StoredDeviceNode.Supports(stored):
+                return new StoredDeviceNode(stored);
+            case DifferencePlan difference:
+                return Compile(difference.FineTuned) is { } fineTuned && Compile(difference.Base) is { } baseTensor
+                    ? new DifferenceDeviceNode(fineTuned, baseTensor) : null;
+            case WeightedSumPlan sum:
+                return TryCompileInputs(sum.Base, sum.Terms, out var sumBase, out var terms)
+                    ? new WeightedSumDeviceNode(sumBase, terms, [.. sum.Weights], sum.Divisor, sum.Scale) : null;
+            case SignConsensusPlan ties:
+                return TryCompileInputs(ties.Base, ties.TaskVectors, out var tiesBase, out var vectors)
+                    ? new SignConsensusDeviceNode(tiesBase, vectors, [.. ties.Weights], ties.Rule, ties.Normalize, ties.Lambda) : null;
+            case MagnitudeTrimPlan trim:
+                return Compile(trim.TaskVector) is { } trimmed ? new MagnitudeTrimDeviceNode(trimmed, trim.Density, trim.Rescale) : null;
+            case RandomDropPlan drop:
+                return Compile(drop.TaskVector) is { } dropped ? new RandomDropDeviceNode(dropped, drop.Density, drop.Seed, drop.ModelIndex, drop.Rescale) : null;
+            case MethodPlan { Method: Linear linear } soup when soup.Models.Select(Compile).ToList() is var models && models.All(m => m is not null):
+                return new LinearDeviceNode(models!, [.. linear.Weights], linear.Normalize);
+            case MethodPlan { Method: Slerp slerp, Base: { } start, Models: [var end] }:
+                return Compile(start) is { } compiledStart && Compile(end) is { } compiledEnd ? new SlerpDeviceNode(compiledStart, compiledEnd, slerp.T) : null;
+            case PrefixPlan prefix:
+                return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool TryCompileInputs(ITensorPlan? baseTensor, IReadOnlyList<ITensorPlan> terms, out DeviceNode? compiledBase,
+        out IReadOnlyList<DeviceNode> compiledTerms)
+    {
+        compiledBase = baseTensor is null ? null : Compile(baseTensor);
+        var compiled = terms.Select(Compile).ToList();
+        compiledTerms = compiled!;
+        return (baseTensor is null || compiledBase is not null) && compiled.All(t => t is not null);
+    }
 }

@@ -1,12 +1,36 @@
+using ILGPU;
+using ILGPU.Runtime;
 using ModelMerge.Compute.Gpu;
 using ModelMerge.Plans.Graph;
 
 namespace ModelMerge.Plans.Devices;
 
-/// <summary>What a compiled plan needs while it runs on the device: the GPU and the plan context (maps, reads, non-finite policy).</summary>
-internal sealed class DeviceRun(GpuAccelerator gpu, PlanContext context)
+/// <summary>What a compiled plan needs while it runs on the device: the GPU, the tensor's name (it keys DARE's draws) and the plan context.</summary>
+internal sealed class DeviceRun(GpuAccelerator gpu, string tensorName, PlanContext context)
 {
     public GpuAccelerator Gpu { get; } = gpu;
 
+    public GpuKernels Kernels => Gpu.Kernels;
+
+    public string TensorName { get; } = tensorName;
+
     public PlanContext Context { get; } = context;
+
+    public MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged => Gpu.Accelerator.Allocate1D<T>(length);
+
+    /// <summary>Evaluates <paramref name="nodes"/> back to back into one buffer (node i at [i·n, (i+1)·n)), the layout the combining kernels read.</summary>
+    public MemoryBuffer1D<float, Stride1D.Dense>? Pack(IReadOnlyList<DeviceNode> nodes, long n)
+    {
+        var packed = Allocate<float>(nodes.Count * n);
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i].TryEvaluate(this, packed.View.SubView(i * n, n))) continue;
+            packed.Dispose();
+            return null;
+        }
+        return packed;
+    }
+
+    /// <summary>Whether every element of <paramref name="values"/> is finite.</summary>
+    public bool AllFinite(ArrayView1D<float, Stride1D.Dense> values) => Kernels.CountNonFinite(values) == 0;
 }

@@ -31,12 +31,13 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu)
     {
         if (output.DType is not (DType.BF16 or DType.F32)) return false;
         if (DevicePlanCompiler.Compile(plan) is not DeviceNode node || node.Length == 0) return false;
-        if (node.PeakBuffers * node.Length * sizeof(float) > gpu.Accelerator.MemorySize * MemoryShare) return false;
+        // The destination, the scratch, and the bf16 result on its way back.
+        if ((node.ScratchBuffers + 1.5) * node.Length * sizeof(float) > gpu.Accelerator.MemorySize * MemoryShare) return false;
 
         try
         {
-            using var values = node.Evaluate(new DeviceRun(gpu, context));
-            if (values is null) return false;
+            using var values = gpu.Accelerator.Allocate1D<float>(node.Length);
+            if (!node.TryEvaluate(new DeviceRun(gpu, output.Name, context), values.View)) return false;
             if (output.DType == DType.F32)
             {
                 Download(values.View, rent, write, blockBytes);

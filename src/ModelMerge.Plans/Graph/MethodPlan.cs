@@ -16,6 +16,12 @@ public sealed class MethodPlan(ITensorPlan? baseTensor, IReadOnlyList<ITensorPla
 
     public IEnumerable<ITensorPlan> Inputs => baseTensor is null ? models : [baseTensor, .. models];
 
+    public ITensorPlan? Base => baseTensor;
+
+    public IReadOnlyList<ITensorPlan> Models => models;
+
+    public ITensorMerge Method => method;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inputs = PreparedInputs.Prepare(baseTensor, models, tensorName, context);

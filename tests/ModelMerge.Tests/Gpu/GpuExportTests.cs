@@ -1,7 +1,9 @@
 using ModelMerge.Formats;
+using ModelMerge.Methods;
 using ModelMerge.Plans.Devices;
 using ModelMerge.Plans.Export;
 using ModelMerge.Plans.Handles;
+using ModelMerge.Plans.Parameters;
 using ModelMerge.TestData;
 using ModelMerge.Tests.Formats;
 using ModelMerge.Tests.Methods.Support;
@@ -20,7 +22,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private string Generate(string name) =>
-        LlamaCheckpointGenerator.Write(_folder.Combine(name), new GeneratedModel(LlamaShape.Tiny, DType.BF16, BaseSeed: 3, FineTuneSeed: null));
+        LlamaCheckpointGenerator.Write(_folder.Combine(name), new GeneratedModel(LlamaShape.Tiny, DType.BF16, BaseSeed: 3, FineTuneSeed: name == "b" ? 5UL : null));
 
     private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options)
     {
@@ -40,6 +42,40 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
 
         Assert.Equal(cpu, gpu);
         Assert.Contains($"The GPU computed {floats} of {checkpoint.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
+    [Fact]
+    public void A_nan_in_an_input_is_left_to_the_cpu_which_refuses_it_as_always()
+    {
+        var values = Enumerable.Range(0, 3000).Select(i => i * 0.01f).ToArray();
+        var poisoned = (float[])values.Clone();
+        poisoned[2345] = float.NaN;
+        var clean = CheckpointHandle.Open(SafetensorsFiles.WriteF32(_folder.Combine("clean"), [new TensorValues("model.norm.weight", values)]));
+        var bad = CheckpointHandle.Open(SafetensorsFiles.WriteF32(_folder.Combine("bad"), [new TensorValues("model.norm.weight", poisoned)]));
+        var merged = LinearMerge.Build([clean, bad], [0.5, 0.5]);
+
+        var onGpu = Assert.Throws<CheckpointFormatException>(() => Export(merged, new ExportOptions { Accelerator = device.Gpu }));
+        var onCpu = Assert.Throws<CheckpointFormatException>(() => Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }));
+
+        Assert.Equal("NonFiniteInput", onGpu.ErrorId);
+        Assert.Equal(onCpu.Message, onGpu.Message);
+        Assert.Contains("2345", onGpu.Message);
+    }
+
+    [Fact]
+    public void A_method_without_device_kernels_is_computed_by_the_cpu_with_the_same_bytes()
+    {
+        var models = new[] { "a", "b" }.Select(Generate).Select(CheckpointHandle.Open).ToArray();
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nuslerp")!, [MergeInput.Of(models[0]), MergeInput.Of(models[1])])
+        {
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["weight"] = ParameterSetting.Of(0.5) },
+        });
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed 0 of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
     [Fact]

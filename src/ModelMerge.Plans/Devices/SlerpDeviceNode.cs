@@ -1,0 +1,30 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ModelMerge.Methods;
+
+namespace ModelMerge.Plans.Devices;
+
+/// <summary>
+/// SLERP as <c>Slerp</c> computes it: the three float64 dot products on the device, summed in the
+/// CPU's chunk and lane order, the arc's coefficients on the host, then one combining kernel.
+/// </summary>
+internal sealed class SlerpDeviceNode(DeviceNode baseTensor, DeviceNode model, double t) : DeviceNode
+{
+    public override long Length => model.Length;
+
+    public override double ScratchBuffers => 2 + Math.Max(model.ScratchBuffers, baseTensor.ScratchBuffers);
+
+    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    {
+        using var end = run.Allocate<float>(Length);
+        using var start = run.Allocate<float>(Length);
+        if (!model.TryEvaluate(run, end.View) || !baseTensor.TryEvaluate(run, start.View)) return false;
+        var kernels = run.Kernels;
+        var (startCoefficient, endCoefficient) = Slerp.Coefficients(kernels.Dot(start.View, start.View), kernels.Dot(end.View, end.View),
+            kernels.Dot(end.View, start.View), t);
+        using var coefficients = run.Allocate<double>(1);
+        coefficients.View.CopyFromCPU([endCoefficient]);
+        kernels.LinearCombination(end.View, coefficients.View, start.View, startCoefficient, destination);
+        return true;
+    }
+}
