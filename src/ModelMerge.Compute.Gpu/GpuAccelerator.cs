@@ -28,7 +28,7 @@ public sealed class GpuAccelerator : IDisposable
     public bool IsSimulated { get; }
 
     /// <summary>The device, as its driver names it, with its memory.</summary>
-    public string Description => $"{Accelerator.Name} ({Accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB)";
+    public string Description => IsSimulated ? "ILGPU's CPU simulator" : $"{Accelerator.Name} ({Accelerator.MemorySize / (1024.0 * 1024 * 1024):F1} GiB)";
 
     public GpuKernels Kernels => _kernels ??= new GpuKernels(Accelerator);
 
