@@ -29,9 +29,12 @@ public sealed record MergeScenario(string Name, string Script)
             "$ab = Get-Checkpoint $ft2 | Invoke-Merge slerp -Base $ft1 -T 0.5; Get-Checkpoint $base | Get-TaskVector $ab,$ft2 | Invoke-TiesMerge -Density 0.2 | Export-Checkpoint $out -Force"),
     ];
 
-    /// <summary>The scenarios a --method value names: one of them, or "all".</summary>
-    public static IReadOnlyList<MergeScenario>? Select(string method) =>
-        method.Equals("all", StringComparison.OrdinalIgnoreCase)
-            ? All
-            : All.Where(s => s.Name.Equals(method, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: 1 } one ? one : null;
+    /// <summary>The scenarios a --method value names: one of them, several separated by commas, or "all"; null if any is unknown.</summary>
+    public static IReadOnlyList<MergeScenario>? Select(string method)
+    {
+        if (method.Equals("all", StringComparison.OrdinalIgnoreCase)) return All;
+        var chosen = method.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))).ToList();
+        return chosen.Count > 0 && chosen.All(s => s is not null) ? chosen! : null;
+    }
 }
