@@ -128,9 +128,12 @@ public sealed class ChunkRunner
         var idle = new System.Collections.Concurrent.ConcurrentBag<(TState State, float[] Buffer)>();
         try
         {
-            for (long window = 0; window < visits; window += WindowChunks)
+            // A window spans WindowChunks chunks however sparsely it visits them: touching one page maps the
+            // page cache's whole (large) folio around it, so a sample of every 16th chunk maps a third of what it spans.
+            long visitsPerWindow = Math.Max(1, WindowChunks / chunkStride);
+            for (long window = 0; window < visits; window += visitsPerWindow)
             {
-                long windowEnd = Math.Min(window + WindowChunks, visits);
+                long windowEnd = Math.Min(window + visitsPerWindow, visits);
                 Entering(length, window, chunkStride);
                 Parallel.For(window, windowEnd, Options,
                     () => idle.TryTake(out var local) ? local : (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),

@@ -42,10 +42,12 @@ public sealed class PipelineRun : IDisposable
         using var shell = PowerShell.Create(_runspace);
         shell.AddScript(scenario.Script);
 
-        // Garbage from the previous run would otherwise count towards this run's peak.
+        // Garbage from the previous run (or the floor's buffers) would otherwise count towards this run's
+        // peak: an aggressive collection also hands the freed heap back to the system, so every run
+        // starts from the same resident size however much the one before it allocated.
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         beforeRun?.Invoke();
         using var memory = PeakMemory.Start();
 
