@@ -11,8 +11,11 @@ using ModelMerge.Tests.Methods.Support;
 namespace ModelMerge.Tests.Gpu;
 
 /// <summary>
-/// Exports computed on the (simulated) GPU write the bytes the CPU writes, and the GPU leaves to
-/// the CPU what it has no kernels for, what holds NaN, and what it is not given.
+/// Exports computed on the (simulated) GPU write, file for file, the bytes the CPU backend
+/// writes; the GPU computes every floating-point tensor of the card's merges and leaves to the
+/// CPU what it has no kernels for, what holds NaN, and what it is not given. The wide llama's
+/// embeddings span three grid chunks, so chunk-ordered sums and the top-k cut across chunks are
+/// in play.
 /// </summary>
 [Collection(SimulatedDeviceCollection.Name)]
 public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
@@ -29,6 +32,26 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         var verbose = new List<string>();
         var result = CheckpointExporter.Export(checkpoint, _folder.Combine("out-" + Guid.NewGuid().ToString("N")), options, verbose: verbose.Add);
         return (SafetensorsFiles.WeightFileBytes(result.Path), verbose);
+    }
+
+    public static TheoryData<string, string> Merges => new()
+    {
+        { "tiny", "ties" }, { "tiny", "dare_ties" }, { "tiny", "dare_linear" }, { "tiny", "task_arithmetic" }, { "tiny", "linear" }, { "tiny", "slerp" },
+        { "wide", "ties" }, { "wide", "slerp" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Merges))]
+    public void The_gpu_writes_the_cpu_bytes_of_each_merge_and_computes_every_float_tensor(string shape, string method)
+    {
+        var merged = new GeneratedLlamaSet(_folder.Combine(shape), shape == "wide" ? GeneratedLlamas.Wide : LlamaShape.Tiny).Merge(method);
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        int floats = merged.Tensors.Count(t => t.IsMergeable);
+        Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
     [Fact]

@@ -18,21 +18,7 @@ public sealed class ExportDeterminismTests(GeneratedLlamas llamas)
     /// <summary>Between them: the top-k reductions, the L1-rescale reduction, sign consensus, the weighted sum and a spherical method's norms.</summary>
     public static TheoryData<string> Merges => new() { "ties", "dare_ties", "dare_linear", "linear", "slerp" };
 
-    private CheckpointHandle Merge(string method)
-    {
-        var set = llamas["wide"];
-        return method switch
-        {
-            "linear" => LinearMerge.Build([set.Base, .. set.FineTunes], [0.5, 0.3, 0.2]),
-            "slerp" => MethodMerge.Build(new MergeRequest(MergeMethods.Find("slerp")!, [MergeInput.Of(set.FineTunes[1])])
-            {
-                Base = set.FineTunes[0],
-                Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(0.3) },
-            }),
-            _ => TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method)!, set.TaskVectors(1.0, -0.4),
-                new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77 }),
-        };
-    }
+    private CheckpointHandle Merge(string method) => llamas["wide"].Merge(method);
 
     [Theory]
     [MemberData(nameof(Merges))]

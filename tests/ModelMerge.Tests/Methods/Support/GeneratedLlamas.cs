@@ -1,4 +1,6 @@
 using ModelMerge.Formats;
+using ModelMerge.Methods;
+using ModelMerge.Plans.Parameters;
 using ModelMerge.Plans.Handles;
 using ModelMerge.TestData;
 
@@ -58,6 +60,23 @@ public sealed class GeneratedLlamaSet
     public Dictionary<string, float[]>[] FineTuneValues { get; }
 
     public string[] TensorNames { get; }
+
+    /// <summary>
+    /// One merge of these models by <paramref name="method"/>, with settings that exercise it: linear
+    /// over all three, slerp of the fine-tunes at t = 0.3, or a task-arithmetic-family method over both
+    /// task vectors (weights 1 and −0.4, density 0.3, λ 0.9, seed 77).
+    /// </summary>
+    public CheckpointHandle Merge(string method) => method switch
+    {
+        "linear" => LinearMerge.Build([Base, .. FineTunes], [0.5, 0.3, 0.2]),
+        "slerp" => MethodMerge.Build(new MergeRequest(MergeMethods.Find("slerp")!, [MergeInput.Of(FineTunes[1])])
+        {
+            Base = FineTunes[0],
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(0.3) },
+        }),
+        _ => TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method)!, TaskVectors(1.0, -0.4),
+            new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77 }),
+    };
 
     public List<TaskVectorHandle> TaskVectors(params double[] weights) =>
         weights.Select((w, i) => Plans.Handles.TaskVectors.Difference(Base, FineTunes[i], w)).ToList();
