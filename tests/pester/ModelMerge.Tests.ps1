@@ -38,6 +38,16 @@ Describe 'ModelMerge in pwsh' {
         $tensors | ForEach-Object { & $contextOf $_ } | Should -Not -Contain 'Default'
     }
 
+    It 'loads ILGPU into its own context and says which device computes' {
+        $log = Get-Checkpoint ./base | Get-TaskVector ./ft1, ./ft2 | Invoke-TiesMerge | Export-Checkpoint ./on-device -Verbose 4>&1
+        $device = $log | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Computing on *' }
+        $device | Should -Not -BeNullOrEmpty
+        $ilgpu = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'ILGPU' }
+        $ilgpu | Should -Not -BeNullOrEmpty
+        $ilgpu | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } | Should -Not -Contain 'Default'
+        { Get-Checkpoint ./base | Export-Checkpoint ./cpu-copy -Device Cpu -DType F32 } | Should -Not -Throw
+    }
+
     It 'runs the card pipeline and writes a loadable folder' {
         Get-Checkpoint ./base | Get-TaskVector ./ft1,./ft2 | Invoke-TiesMerge -Density 0.2 | Export-Checkpoint ./merged
         './merged/model.safetensors' | Should -Exist
