@@ -15,11 +15,18 @@ internal abstract class DeviceNode
     /// <summary>Float32 buffers of <see cref="Length"/> elements this node allocates at its peak, its inputs' included, besides the destination.</summary>
     public abstract double ScratchBuffers { get; }
 
-    /// <summary>Writes the tensor's values into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Whether any range of the tensor can be computed on its own: no whole-tensor reduction (a
+    /// top-k cut, an L1 sum, SLERP's norms) in this node or its inputs. Such plans can be computed
+    /// piece by piece when the whole tensor does not fit in device memory.
+    /// </summary>
+    public abstract bool Elementwise { get; }
+
+    /// <summary>Writes elements [<paramref name="start"/>, start + destination.Length) of the tensor into <paramref name="destination"/>; only an <see cref="Elementwise"/> node takes a part.</summary>
     /// <returns>
     /// False when the CPU must compute the tensor instead: an input holds NaN or ±∞ (the CPU
     /// reports it, or merges it under -AllowNonFinite, exactly as it always does), or a setting
     /// the CPU refuses with its own error.
     /// </returns>
-    public abstract bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination);
+    public abstract bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination);
 }

@@ -18,13 +18,19 @@ internal sealed class DeviceRun(GpuAccelerator gpu, string tensorName, PlanConte
 
     public MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged => Gpu.Accelerator.Allocate1D<T>(length);
 
-    /// <summary>Evaluates <paramref name="nodes"/> back to back into one buffer (node i at [i·n, (i+1)·n)), the layout the combining kernels read.</summary>
-    public MemoryBuffer1D<float, Stride1D.Dense>? Pack(IReadOnlyList<DeviceNode> nodes, long n)
+    /// <summary>
+    /// True when the stored inputs were checked for NaN and ±∞ before the tensor was split into
+    /// pieces: the per-piece checks are then redundant, and a piece could not hand the tensor back.
+    /// </summary>
+    public bool InputsChecked { get; init; }
+
+    /// <summary>Evaluates elements [start, start + n) of <paramref name="nodes"/> back to back into one buffer (node i at [i·n, (i+1)·n)), the layout the combining kernels read.</summary>
+    public MemoryBuffer1D<float, Stride1D.Dense>? Pack(IReadOnlyList<DeviceNode> nodes, long start, long n)
     {
         var packed = Allocate<float>(nodes.Count * n);
         for (int i = 0; i < nodes.Count; i++)
         {
-            if (nodes[i].TryEvaluate(this, packed.View.SubView(i * n, n))) continue;
+            if (nodes[i].TryEvaluate(this, start, packed.View.SubView(i * n, n))) continue;
             packed.Dispose();
             return null;
         }
@@ -32,5 +38,5 @@ internal sealed class DeviceRun(GpuAccelerator gpu, string tensorName, PlanConte
     }
 
     /// <summary>Whether every element of <paramref name="values"/> is finite.</summary>
-    public bool AllFinite(ArrayView1D<float, Stride1D.Dense> values) => Kernels.CountNonFinite(values) == 0;
+    public bool AllFinite(ArrayView1D<float, Stride1D.Dense> values) => InputsChecked || Kernels.CountNonFinite(values) == 0;
 }

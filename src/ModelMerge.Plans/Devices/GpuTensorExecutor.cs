@@ -2,23 +2,26 @@ using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ModelMerge.Compute.Gpu;
+using ModelMerge.Compute;
 using ModelMerge.Formats;
+using ModelMerge.Formats.Numerics;
 using ModelMerge.Formats.Safetensors;
 using ModelMerge.Plans.Graph;
 
 namespace ModelMerge.Plans.Devices;
 
 /// <summary>
-/// Computes whole tensors on the GPU: the plan's stored inputs are uploaded as stored, every
-/// node runs as a kernel in device memory, the result is rounded to the output type on the
-/// device and only those bytes come back. A plan without kernels for all its nodes, a tensor
-/// whose buffers would not fit in device memory, or inputs holding NaN or ±∞ are computed by
+/// Computes tensors on the GPU: the plan's stored inputs are uploaded as stored, every node runs
+/// as a kernel in device memory, the result is rounded to the output type on the device and only
+/// those bytes come back. A tensor whose buffers would not fit in device memory is computed in
+/// pieces when its plan has no whole-tensor reduction. A plan without kernels for all its nodes,
+/// one that needs the whole tensor and does not fit, or inputs holding NaN or ±∞ are computed by
 /// the CPU instead, so the output is the same whichever computed it.
 /// </summary>
-internal sealed class GpuTensorExecutor(GpuAccelerator gpu)
+/// <param name="memoryBudget">Bytes one tensor's device buffers may take; by default three quarters of device memory (the rest is the driver's and the kernels').</param>
+internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget = null)
 {
-    /// <summary>The share of device memory one tensor's buffers may take; the rest is the driver's and the kernels'.</summary>
-    private const double MemoryShare = 0.75;
+    private readonly long _budget = memoryBudget ?? gpu.Accelerator.MemorySize / 4 * 3;
 
     public GpuAccelerator Gpu => gpu;
 
@@ -31,22 +34,31 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu)
     {
         if (output.DType is not (DType.BF16 or DType.F32)) return false;
         if (DevicePlanCompiler.Compile(plan) is not DeviceNode node || node.Length == 0) return false;
-        // The destination, the scratch, and the bf16 result on its way back.
-        if ((node.ScratchBuffers + 1.5) * node.Length * sizeof(float) > gpu.Accelerator.MemorySize * MemoryShare) return false;
+        // Per element: the destination, the scratch, and the bf16 result on its way back.
+        long bytesPerElement = (long)Math.Ceiling((node.ScratchBuffers + 1.5) * sizeof(float));
+        long piece = node.Length;
+        if (bytesPerElement * node.Length > _budget)
+        {
+            piece = _budget / bytesPerElement / ChunkGrid.ChunkElements * ChunkGrid.ChunkElements;
+            if (!node.Elementwise || piece == 0) return false;
+        }
 
         try
         {
-            using var values = gpu.Accelerator.Allocate1D<float>(node.Length);
-            if (!node.TryEvaluate(new DeviceRun(gpu, output.Name, context), values.View)) return false;
-            if (output.DType == DType.F32)
+            // Pieces are written as they are computed, so a NaN found in a later one could no longer
+            // hand the tensor to the CPU: a split tensor's stored inputs are checked before it starts.
+            bool split = piece < node.Length;
+            if (split && !StoredInputsFinite(plan, context)) return false;
+            var run = new DeviceRun(gpu, output.Name, context) { InputsChecked = split };
+            for (long start = 0; start < node.Length; start += piece)
             {
-                Download(values.View, rent, write, blockBytes);
-            }
-            else
-            {
-                using var bits = gpu.Accelerator.Allocate1D<ushort>(values.Length);
-                gpu.Kernels.NarrowBFloat16(values.View, bits.View);
-                Download(bits.View, rent, write, blockBytes);
+                using var values = gpu.Accelerator.Allocate1D<float>(Math.Min(piece, node.Length - start));
+                if (!node.TryEvaluate(run, start, values.View))
+                {
+                    if (start == 0) return false;
+                    throw new InvalidOperationException($"tensor '{output.Name}': a later piece refused what the first accepted.");
+                }
+                WriteBack(values.View, output.DType, rent, write, blockBytes);
             }
             Computed++;
             return true;
@@ -56,6 +68,36 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu)
             // The export stops and its staging folder is removed: a device that fails mid-merge never leaves a partial checkpoint.
             throw new PlanException("DeviceFailed", $"the GPU ({gpu.Description}) failed while computing tensor '{output.Name}': {ex.Message}. Nothing was written to the target; -Device Cpu computes on the CPU.", output.Name, ex);
         }
+    }
+
+    /// <summary>Rounds <paramref name="values"/> to the output type on the device and hands the bytes to the writer.</summary>
+    private void WriteBack(ArrayView1D<float, Stride1D.Dense> values, DType dtype, Func<int, byte[]> rent, Action<byte[], int> write, int blockBytes)
+    {
+        if (dtype == DType.F32)
+        {
+            Download(values, rent, write, blockBytes);
+            return;
+        }
+        using var bits = gpu.Accelerator.Allocate1D<ushort>(values.Length);
+        gpu.Kernels.NarrowBFloat16(values, bits.View);
+        Download(bits.View, rent, write, blockBytes);
+    }
+
+    /// <summary>Whether every stored input of <paramref name="plan"/> is free of NaN and ±∞, read from the maps at memory speed.</summary>
+    private static bool StoredInputsFinite(ITensorPlan plan, PlanContext context)
+    {
+        const int pieceBytes = 1 << 30;
+        foreach (var tensor in StoredInputs.Of(plan))
+        {
+            using var stored = context.StoredTensors.Acquire(tensor);
+            for (long offset = 0; offset < tensor.ByteLength; offset += pieceBytes)
+            {
+                int length = (int)Math.Min(pieceBytes, tensor.ByteLength - offset);
+                if (!NonFiniteElements.AllFinite(tensor.DType, stored.Stored!.Bytes(offset, length))) return false;
+                stored.Stored.Release(offset / tensor.DType.SizeOf(), (offset + length) / tensor.DType.SizeOf());
+            }
+        }
+        return true;
     }
 
     private void Download<T>(ArrayView1D<T, Stride1D.Dense> source, Func<int, byte[]> rent, Action<byte[], int> write, int blockBytes) where T : unmanaged

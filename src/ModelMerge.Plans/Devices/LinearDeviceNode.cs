@@ -8,14 +8,16 @@ internal sealed class LinearDeviceNode(IReadOnlyList<DeviceNode> models, double[
 {
     public override long Length => models[0].Length;
 
+    public override bool Elementwise => models.All(m => m.Elementwise);
+
     public override double ScratchBuffers => models.Count + models.Max(m => m.ScratchBuffers);
 
-    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
         double sum = weights.Sum();
         // Weights that cancel: the CPU refuses them (WeightsSumToZero) with its own message.
         if (normalize && Math.Abs(sum) < 1e-8) return false;
-        using var packed = run.Pack(models, Length);
+        using var packed = run.Pack(models, start, destination.Length);
         if (packed is null) return false;
         using var deviceWeights = run.Allocate<double>(weights.Length);
         deviceWeights.View.CopyFromCPU(weights);

@@ -10,14 +10,17 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
 {
     public override long Length => taskVector.Length;
 
+    /// <summary>The mask is per element; only the L1 rescale needs sums over the whole tensor.</summary>
+    public override bool Elementwise => (density >= 1 || rescale != Rescale.L1) && taskVector.Elementwise;
+
     public override double ScratchBuffers => taskVector.ScratchBuffers;
 
-    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
-        if (density >= 1) return taskVector.TryEvaluate(run, destination);
+        if (density >= 1) return taskVector.TryEvaluate(run, start, destination);
         // A density below 0 (or NaN): the CPU refuses it (DensityOutOfRange) with its own message.
         if (!(density >= 0)) return false;
-        if (!taskVector.TryEvaluate(run, destination)) return false;
+        if (!taskVector.TryEvaluate(run, start, destination)) return false;
         ulong key = CounterRandom.Key(seed, run.TensorName, modelIndex);
         ulong keepLimit = CounterRandom.KeepLimit(density);
         float factor = rescale switch
@@ -26,7 +29,7 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
             Rescale.Inverse => density > 0 ? (float)(1.0 / density) : 1f,
             _ => 1f,
         };
-        run.Kernels.Drop(destination, key, 0, keepLimit, factor);
+        run.Kernels.Drop(destination, key, start, keepLimit, factor);
         return true;
     }
 }

@@ -10,15 +10,17 @@ internal sealed class SignConsensusDeviceNode(DeviceNode? baseTensor, IReadOnlyL
 {
     public override long Length => taskVectors[0].Length;
 
+    public override bool Elementwise => taskVectors.All(t => t.Elementwise) && baseTensor?.Elementwise != false;
+
     public override double ScratchBuffers =>
         taskVectors.Count + (baseTensor is null ? 0 : 1 + baseTensor.ScratchBuffers) + taskVectors.Max(t => t.ScratchBuffers);
 
-    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
-        using var deltas = run.Pack(taskVectors, Length);
+        using var deltas = run.Pack(taskVectors, start, destination.Length);
         if (deltas is null) return false;
-        using var baseValues = baseTensor is null ? null : run.Allocate<float>(Length);
-        if (baseTensor is not null && !baseTensor.TryEvaluate(run, baseValues!.View)) return false;
+        using var baseValues = baseTensor is null ? null : run.Allocate<float>(destination.Length);
+        if (baseTensor is not null && !baseTensor.TryEvaluate(run, start, baseValues!.View)) return false;
         using var deviceWeights = run.Allocate<double>(weights.Length);
         deviceWeights.View.CopyFromCPU(weights);
         run.Kernels.SignConsensus(deltas.View, deviceWeights.View, rule == SignRule.Count, normalize, lambda,

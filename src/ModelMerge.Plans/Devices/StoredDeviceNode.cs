@@ -16,41 +16,44 @@ internal sealed class StoredDeviceNode(TensorInfo tensor) : DeviceNode
 
     public override long Length => tensor.ElementCount;
 
+    public override bool Elementwise => true;
+
     public override double ScratchBuffers => tensor.DType == DType.F32 ? 0 : 0.5;
 
     public static bool Supports(TensorInfo tensor) => tensor.DType is DType.BF16 or DType.F16 or DType.F32;
 
-    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
         if (tensor.DType == DType.F32)
         {
-            Upload(run, destination);
+            Upload(run, start, destination);
         }
         else
         {
-            using var bits = run.Allocate<ushort>(tensor.ElementCount);
-            Upload(run, bits.View);
+            using var bits = run.Allocate<ushort>(destination.Length);
+            Upload(run, start, bits.View);
             if (tensor.DType == DType.BF16) run.Kernels.WidenBFloat16(bits.View, destination);
             else run.Kernels.WidenHalf(bits.View, destination);
         }
         return run.AllFinite(destination);
     }
 
-    /// <summary>Copies the stored bytes, as they are, into <paramref name="destination"/>; notes the file as read.</summary>
-    public void Upload<T>(DeviceRun run, ArrayView1D<T, Stride1D.Dense> destination) where T : unmanaged
+    /// <summary>Copies elements [start, start + destination.Length) as stored into <paramref name="destination"/>; notes the file as read.</summary>
+    public void Upload<T>(DeviceRun run, long start, ArrayView1D<T, Stride1D.Dense> destination) where T : unmanaged
     {
         run.Context.Read(tensor);
         using var stored = run.Context.StoredTensors.Acquire(tensor);
         var mapped = stored.Stored!;
         int size = Marshal.SizeOf<T>();
-        for (long offset = 0; offset < tensor.ByteLength; offset += UploadBytes)
+        long first = start * size, end = (start + destination.Length) * size;
+        for (long offset = first; offset < end; offset += UploadBytes)
         {
-            int length = (int)Math.Min(UploadBytes, tensor.ByteLength - offset);
+            int length = (int)Math.Min(UploadBytes, end - offset);
             var piece = MemoryMarshal.Cast<byte, T>(mapped.Bytes(offset, length));
-            destination.SubView(offset / size, piece.Length).CopyFromCPU(ref MemoryMarshal.GetReference(piece), piece.Length);
+            destination.SubView((offset - first) / size, piece.Length).CopyFromCPU(ref MemoryMarshal.GetReference(piece), piece.Length);
         }
         // The copy may still be reading the map: it must finish before the map can go.
         run.Gpu.Accelerator.Synchronize();
-        mapped.Release(0, tensor.ElementCount);
+        mapped.Release(start, start + destination.Length);
     }
 }

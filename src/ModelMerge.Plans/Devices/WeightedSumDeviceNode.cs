@@ -9,15 +9,17 @@ internal sealed class WeightedSumDeviceNode(DeviceNode? baseTensor, IReadOnlyLis
 {
     public override long Length => terms[0].Length;
 
+    public override bool Elementwise => terms.All(t => t.Elementwise) && baseTensor?.Elementwise != false;
+
     public override double ScratchBuffers =>
         terms.Count + (baseTensor is null ? 0 : 1 + baseTensor.ScratchBuffers) + terms.Max(t => t.ScratchBuffers);
 
-    public override bool TryEvaluate(DeviceRun run, ArrayView1D<float, Stride1D.Dense> destination)
+    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
-        using var packed = run.Pack(terms, Length);
+        using var packed = run.Pack(terms, start, destination.Length);
         if (packed is null) return false;
-        using var baseValues = baseTensor is null ? null : run.Allocate<float>(Length);
-        if (baseTensor is not null && !baseTensor.TryEvaluate(run, baseValues!.View)) return false;
+        using var baseValues = baseTensor is null ? null : run.Allocate<float>(destination.Length);
+        if (baseTensor is not null && !baseTensor.TryEvaluate(run, start, baseValues!.View)) return false;
         using var deviceWeights = run.Allocate<double>(weights.Length);
         deviceWeights.View.CopyFromCPU(weights);
         run.Kernels.WeightedSum(packed.View, deviceWeights.View, divisor, scale, baseValues is null ? ArrayView<float>.Empty : baseValues.View, destination);

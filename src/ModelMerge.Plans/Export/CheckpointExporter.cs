@@ -39,7 +39,7 @@ public static class CheckpointExporter
         string reason = $"Computing on {options.Accelerator?.Description}, as given.";
         var gpu = options.Accelerator ?? DeviceSession.Resolve(options.Device, out reason);
         verbose(reason);
-        var device = gpu is null ? null : new GpuTensorExecutor(gpu);
+        var device = gpu is null ? null : new GpuTensorExecutor(gpu, options.DeviceMemoryBudget);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = OutputTarget.Stage(full);

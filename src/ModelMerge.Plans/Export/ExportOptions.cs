@@ -28,6 +28,9 @@ public sealed record ExportOptions
     /// <summary>A GPU to compute on whatever <see cref="Device"/> says: the kernels' tests pass ILGPU's simulator.</summary>
     internal Compute.Gpu.GpuAccelerator? Accelerator { get; init; }
 
+    /// <summary>Bytes of device memory one tensor may take (default: three quarters of it); tests make it small to split tensors.</summary>
+    internal long? DeviceMemoryBudget { get; init; }
+
     /// <summary>Merge NaN and ±∞ found in the inputs as they are, with a warning per input tensor, instead of refusing the export.</summary>
     public bool AllowNonFinite { get; init; }
 }

@@ -54,6 +54,33 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
+    public static TheoryData<string, bool> SplitMerges => new()
+    {
+        { "task_arithmetic", true }, { "linear", true }, { "ties", false }, { "dare_linear", false },
+    };
+
+    /// <summary>
+    /// A device budget of 3 MB splits the wide llama's larger tensors into pieces of one or two grid
+    /// chunks. Task arithmetic and linear are elementwise and still run on the GPU, piece by piece;
+    /// a top-k cut or an L1 rescale needs the whole tensor, so the CPU computes those tensors.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SplitMerges))]
+    public void Tensors_larger_than_the_device_budget_are_split_when_elementwise_and_left_to_the_cpu_otherwise(string method, bool allOnGpu)
+    {
+        var merged = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide).Merge(method);
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = 3_000_000 });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        int floats = merged.Tensors.Count(t => t.IsMergeable);
+        string computed = Assert.Single(said, line => line.StartsWith("The GPU computed", StringComparison.Ordinal));
+        int onGpu = int.Parse(computed.Split(' ')[3]);
+        if (allOnGpu) Assert.Equal(floats, onGpu);
+        else Assert.InRange(onGpu, 1, floats - 1);
+    }
+
     [Fact]
     public void Widening_a_bf16_checkpoint_to_f32_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor()
     {
