@@ -28,7 +28,10 @@ internal static class DevicePlanCompiler
             case RandomDropPlan drop:
                 return Compile(drop.TaskVector) is { } dropped ? new RandomDropDeviceNode(dropped, drop.Density, drop.Seed, drop.ModelIndex, drop.Rescale) : null;
             case MethodPlan { Method: Linear linear } soup when soup.Models.Select(Compile).ToList() is var models && models.All(m => m is not null):
-                return new LinearDeviceNode(models!, [.. linear.Weights], linear.Normalize);
+                // Weights that cancel are left to the CPU, which refuses them (WeightsSumToZero) with its own message.
+                double total = linear.Weights.Sum();
+                return linear.Normalize && Math.Abs(total) < 1e-8 ? null
+                    : new WeightedSumDeviceNode(null, models!, [.. linear.Weights], linear.Normalize ? total : 1, 1.0);
             case MethodPlan { Method: Slerp slerp, Base: { } start, Models: [var end] }:
                 return Compile(start) is { } compiledStart && Compile(end) is { } compiledEnd ? new SlerpDeviceNode(compiledStart, compiledEnd, slerp.T) : null;
             case PrefixPlan prefix:
