@@ -5,7 +5,8 @@ using System.Management.Automation.Runspaces;
 namespace ModelMerge.Benchmarks;
 
 /// <summary>One timed merge: how long the pipeline took, the CPU time the process spent meanwhile, and its memory.</summary>
-public sealed record RunMeasurement(TimeSpan Elapsed, TimeSpan CpuTime, MemoryUse Memory, long OutputBytes)
+/// <param name="AllocatedBytes">Managed heap bytes allocated during the run, on every thread: the garbage the merge makes.</param>
+public sealed record RunMeasurement(TimeSpan Elapsed, TimeSpan CpuTime, MemoryUse Memory, long OutputBytes, long AllocatedBytes)
 {
     /// <summary>Cores kept busy on average: well under the machine's count means waiting (I/O, or a serial phase), or other processes taking the cores.</summary>
     public double CoresBusy => CpuTime / Elapsed;
@@ -51,11 +52,13 @@ public sealed class PipelineRun : IDisposable
         beforeRun?.Invoke();
         using var memory = PeakMemory.Start();
 
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         shell.Invoke();
         var elapsed = clock.Elapsed;
         var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
         var memoryUse = memory.Stop();
         if (shell.HadErrors)
@@ -63,7 +66,7 @@ public sealed class PipelineRun : IDisposable
                 string.Join(Environment.NewLine, shell.Streams.Error.Select(e => e.ToString())));
         long written = BenchmarkInputs.WeightFiles(output).Sum(f => new FileInfo(f).Length);
         DeleteOutput(output);
-        return new RunMeasurement(elapsed, cpuTime, memoryUse, written);
+        return new RunMeasurement(elapsed, cpuTime, memoryUse, written, allocated);
     }
 
     private static void DeleteOutput(string output)

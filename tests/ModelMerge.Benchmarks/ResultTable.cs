@@ -29,7 +29,7 @@ public static class ResultTable
     private static readonly string[] Headers =
     [
         "preset", "method", "input", "output", "time (best)", "runs", "GB/s", "cores busy", "peak RSS", "peak anon", "RSS at start",
-        "I/O floor (read + write)", "time / floor",
+        "allocated", "I/O floor (read + write)", "time / floor",
     ];
 
     public static IReadOnlyList<string> Notes(int runs) =>
@@ -39,7 +39,8 @@ public static class ResultTable
         "(it counts every thread, the runtime's included).",
         "peak RSS: the process's VmHWM over a run (highest of the runs), reset before each. It includes the .NET runtime " +
         "and the PowerShell engine, and the pages of the memory-mapped inputs that were resident. peak anon: the largest " +
-        "RssAnon polled every 20 ms (heap and buffers, no file pages). RSS at start: the resident size when the run began, after a full GC.",
+        "RssAnon polled every 20 ms (heap and buffers, no file pages). RSS at start: the resident size when the run began, after an aggressive GC. " +
+        "allocated: managed heap bytes allocated during the best run, every thread counted (what the garbage collector has to clear).",
         $"I/O floor: plain 16 MB FileStream reads of the weight files of the models the merge reads (input), plus writing and fsyncing the output's size " +
         $"beside the output folder; best of {runs}, measured in the same process just before the merges. Inputs are read " +
         "from the page cache when RAM holds them, as they are for the merge.",
@@ -86,6 +87,7 @@ public static class ResultTable
         row.PeakRssBytes is long peak ? Megabytes(peak) : "n/a",
         row.PeakAnonymousBytes is long anonymous ? Megabytes(anonymous) : "n/a",
         row.StartRssBytes is long start ? Megabytes(start) : "n/a",
+        Megabytes(row.Best.AllocatedBytes),
         $"{Seconds(row.Floor.Total)} ({Seconds(row.Floor.Read)} + {Seconds(row.Floor.Write)})",
         row.FloorRatio.ToString("F2", CultureInfo.InvariantCulture) + "×",
     ];

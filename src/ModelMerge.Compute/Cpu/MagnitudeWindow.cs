@@ -124,18 +124,34 @@ internal static class MagnitudeWindow
     /// <summary>The cut keeping the <paramref name="need"/> largest of the windowed magnitudes, found by radix select in memory.</summary>
     private static MagnitudeCut CutInside(uint[]?[] window, long need)
     {
-        var highCounts = new long[MagnitudeSelection.HighBuckets];
-        foreach (var chunk in window)
-            foreach (uint m in chunk!) highCounts[m >> 16]++;
-        var (highBucket, aboveHigh) = MagnitudeSelection.FindBucket(highCounts, MagnitudeSelection.HighBuckets, need);
+        // Both histograms are pooled: a model has hundreds of tensors and each needs them twice per task vector (768 KB each time).
+        var highCounts = RentCleared(MagnitudeSelection.HighBuckets);
+        var lowCounts = RentCleared(1 << 16);
+        try
+        {
+            foreach (var chunk in window)
+                foreach (uint m in chunk!) highCounts[m >> 16]++;
+            var (highBucket, aboveHigh) = MagnitudeSelection.FindBucket(highCounts, MagnitudeSelection.HighBuckets, need);
 
-        var lowCounts = new long[1 << 16];
-        foreach (var chunk in window)
-            foreach (uint m in chunk!)
-                if (m >> 16 == highBucket) lowCounts[m & 0xFFFF]++;
-        var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(lowCounts, 1 << 16, need - aboveHigh);
-        uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
-        return MagnitudeCut.Create(threshold, need - aboveHigh - aboveLow, lowCounts[lowBucket],
-            () => window.Select(chunk => (long)chunk!.AsSpan().Count(threshold)).ToArray());
+            foreach (var chunk in window)
+                foreach (uint m in chunk!)
+                    if (m >> 16 == highBucket) lowCounts[m & 0xFFFF]++;
+            var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(lowCounts, 1 << 16, need - aboveHigh);
+            uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
+            return MagnitudeCut.Create(threshold, need - aboveHigh - aboveLow, lowCounts[lowBucket],
+                () => window.Select(chunk => (long)chunk!.AsSpan().Count(threshold)).ToArray());
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(highCounts);
+            ArrayPool<long>.Shared.Return(lowCounts);
+        }
+    }
+
+    private static long[] RentCleared(int length)
+    {
+        var counts = ArrayPool<long>.Shared.Rent(length);
+        Array.Clear(counts, 0, length);
+        return counts;
     }
 }
