@@ -33,7 +33,7 @@ public sealed class GpuAccelerator : IDisposable
     public GpuKernels Kernels => _kernels ??= new GpuKernels(Accelerator);
 
     /// <summary>The first CUDA device, or null with the reason there is none (no driver, no device, a failure to start it).</summary>
-    public static GpuAccelerator? TryOpenCuda(out string reason)
+    public static GpuAccelerator? TryOpenCuda(out string? reason)
     {
         Context? context = null;
         try
@@ -46,9 +46,8 @@ public sealed class GpuAccelerator : IDisposable
                 reason = "ILGPU finds no CUDA device (no NVIDIA GPU, or no CUDA driver)";
                 return null;
             }
-            var accelerator = devices[0].CreateAccelerator(context);
-            reason = $"CUDA device {accelerator.Name}";
-            return new GpuAccelerator(context, accelerator, simulated: false);
+            reason = null;
+            return new GpuAccelerator(context, devices[0].CreateAccelerator(context), simulated: false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -31,7 +31,7 @@ public static class GpuKernelBenchmark
             if (args[i] == "--runs" && int.TryParse(args[i + 1], out int r) && r > 0) runs = r;
         }
 
-        string reason = "";
+        string? reason = null;
         using var gpu = simulate ? GpuAccelerator.OpenSimulator() : GpuAccelerator.TryOpenCuda(out reason);
         if (gpu is null)
         {

@@ -35,6 +35,6 @@ public sealed record MergeScenario(string Name, string Script)
         if (method.Equals("all", StringComparison.OrdinalIgnoreCase)) return All;
         var chosen = method.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(name => All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))).ToList();
-        return chosen.Count > 0 && chosen.All(s => s is not null) ? chosen! : null;
+        return chosen.Count > 0 && chosen.All(s => s is not null) ? chosen.OfType<MergeScenario>().ToList() : null;
     }
 }

@@ -68,10 +68,13 @@ public static class MagnitudeSelection
     }
 
     /// <summary>Histogram counters are pooled: a large model needs thousands of them, each too big for the young heap.</summary>
-    private static long[] RentCounts()
+    private static long[] RentCounts() => RentCleared(LowBuckets);
+
+    /// <summary>A pooled array whose first <paramref name="length"/> counters are zero; return it to <see cref="ArrayPool{T}.Shared"/>.</summary>
+    internal static long[] RentCleared(int length)
     {
-        var counts = ArrayPool<long>.Shared.Rent(LowBuckets);
-        Array.Clear(counts, 0, LowBuckets);
+        var counts = ArrayPool<long>.Shared.Rent(length);
+        Array.Clear(counts, 0, length);
         return counts;
     }
 

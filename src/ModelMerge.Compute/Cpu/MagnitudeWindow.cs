@@ -125,8 +125,8 @@ internal static class MagnitudeWindow
     private static MagnitudeCut CutInside(uint[]?[] window, long need)
     {
         // Both histograms are pooled: a model has hundreds of tensors and each needs them twice per task vector (768 KB each time).
-        var highCounts = RentCleared(MagnitudeSelection.HighBuckets);
-        var lowCounts = RentCleared(1 << 16);
+        var highCounts = MagnitudeSelection.RentCleared(MagnitudeSelection.HighBuckets);
+        var lowCounts = MagnitudeSelection.RentCleared(1 << 16);
         try
         {
             foreach (var chunk in window)
@@ -146,12 +146,5 @@ internal static class MagnitudeWindow
             ArrayPool<long>.Shared.Return(highCounts);
             ArrayPool<long>.Shared.Return(lowCounts);
         }
-    }
-
-    private static long[] RentCleared(int length)
-    {
-        var counts = ArrayPool<long>.Shared.Rent(length);
-        Array.Clear(counts, 0, length);
-        return counts;
     }
 }

@@ -38,20 +38,9 @@ public static class DeviceSession
     {
         lock (Gate)
         {
-            if (_gpu is not null)
-            {
-                reason = $"CUDA device {_gpu.Description}";
-                return _gpu;
-            }
             // A machine without a driver stays without one for the session: ask ILGPU once.
-            if (_unavailable is not null)
-            {
-                reason = _unavailable;
-                return null;
-            }
-            _gpu = GpuAccelerator.TryOpenCuda(out reason);
-            if (_gpu is null) _unavailable = reason;
-            else reason = $"CUDA device {_gpu.Description}";
+            if (_gpu is null && _unavailable is null) _gpu = GpuAccelerator.TryOpenCuda(out _unavailable);
+            reason = _gpu is null ? _unavailable! : $"CUDA device {_gpu.Description}";
             return _gpu;
         }
     }

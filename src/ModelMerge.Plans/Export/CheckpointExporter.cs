@@ -36,10 +36,7 @@ public static class CheckpointExporter
         var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
         var context = new PlanContext(new ChunkRunner(options.ThrottleLimit, cancellation), warn, options.AllowNonFinite);
-        string reason = $"Computing on {options.Accelerator?.Description}, as given.";
-        var gpu = options.Accelerator ?? DeviceSession.Resolve(options.Device, out reason);
-        verbose(reason);
-        var device = gpu is null ? null : new GpuTensorExecutor(gpu, options.DeviceMemoryBudget);
+        var device = OpenDevice(options, verbose);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
         using var staging = OutputTarget.Stage(full);
@@ -87,6 +84,19 @@ public static class CheckpointExporter
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
         verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");
         return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);
+    }
+
+    /// <summary>The GPU executor the export computes with, or null for the CPU; says which and why.</summary>
+    private static GpuTensorExecutor? OpenDevice(ExportOptions options, Action<string> verbose)
+    {
+        if (options.Accelerator is { } given)
+        {
+            verbose($"Computing on {given.Description}, as given.");
+            return new GpuTensorExecutor(given, options.DeviceMemoryBudget);
+        }
+        var gpu = DeviceSession.Resolve(options.Device, out string reason);
+        verbose(reason);
+        return gpu is null ? null : new GpuTensorExecutor(gpu, options.DeviceMemoryBudget);
     }
 
     private static void WriteTensor(ITensorPlan plan, OutputTensor output, BlockWriter blocks, PlanContext context, GpuTensorExecutor? device,

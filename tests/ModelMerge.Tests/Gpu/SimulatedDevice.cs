@@ -15,7 +15,7 @@ public sealed class SimulatedDevice : IDisposable
     {
         if (!string.Equals(Environment.GetEnvironmentVariable("MODELMERGE_TEST_DEVICE"), "cuda", StringComparison.OrdinalIgnoreCase))
             return GpuAccelerator.OpenSimulator();
-        return GpuAccelerator.TryOpenCuda(out string reason)
+        return GpuAccelerator.TryOpenCuda(out string? reason)
             ?? throw new InvalidOperationException($"MODELMERGE_TEST_DEVICE=cuda, but {reason}.");
     }
 
