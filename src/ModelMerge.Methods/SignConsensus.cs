@@ -26,7 +26,9 @@ public static class SignConsensus
         ref float b = ref MemoryMarshal.GetReference(baseValues);
         ref float o = ref MemoryMarshal.GetReference(output);
         int j = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+            j = SignConsensusWide.Combine(ref d, n, weights, rule, normalize, lambda, hasBase, ref b, ref o);
+        else if (Vector256.IsHardwareAccelerated)
         {
             for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
             {
@@ -86,7 +88,8 @@ public static class SignConsensus
         for (int i = 0; i < weights.Length; i++)
         {
             double u = Unsafe.Add(ref d, i * n + j) * weights[i];
-            vote += rule == SignRule.Sum ? u : Math.Sign(u);
+            // Compared rather than Math.Sign, which throws on NaN; the vector lanes count a NaN as 0 too.
+            vote += rule == SignRule.Sum ? u : u > 0 ? 1 : u < 0 ? -1 : 0;
         }
         bool positive = vote >= 0;
         double sum = 0, divisor = 0;

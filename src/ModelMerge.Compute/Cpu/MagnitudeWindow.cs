@@ -86,7 +86,28 @@ internal static class MagnitudeWindow
         uint ceiling = (highBucket << 16) | 0xFFFF;
         try
         {
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+            {
+                ref uint start = ref MemoryMarshal.GetReference(bits);
+                var magnitudeMask = Vector512.Create(0x7FFF_FFFFu);
+                var below = Vector512.Create(floor);
+                var top = Vector512.Create(ceiling);
+                for (; i <= bits.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+                {
+                    var magnitude = Vector512.LoadUnsafe(ref start, (nuint)i) & magnitudeMask;
+                    var isAbove = Vector512.GreaterThan(magnitude, top);
+                    above += BitOperations.PopCount(isAbove.ExtractMostSignificantBits());
+                    ulong inside = Vector512.AndNot(Vector512.GreaterThanOrEqual(magnitude, below), isAbove).ExtractMostSignificantBits();
+                    while (inside != 0)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(inside);
+                        inside &= inside - 1;
+                        if (found == MaxWindowPerChunk) return null;
+                        kept[found++] = Unsafe.Add(ref start, i + lane) & 0x7FFF_FFFF;
+                    }
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
             {
                 var magnitudeMask = Vector256.Create(0x7FFF_FFFFu);
                 var below = Vector256.Create(floor);
