@@ -73,73 +73,106 @@ internal static class MagnitudeWindow
     }
 
     /// <summary>Counts magnitudes above the window and returns those inside it in index order; null if too many.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint[]? Scan(ReadOnlySpan<float> values, uint lowBucket, uint highBucket, out long above)
     {
         var bits = MemoryMarshal.Cast<float, uint>(values);
         var kept = ArrayPool<uint>.Shared.Rent(MaxWindowPerChunk);
-        int found = 0;
-        above = 0;
-        int i = 0;
         // Bucket b covers magnitudes [b·2^16, (b+1)·2^16), so the window is a plain range of magnitudes.
         uint floor = lowBucket << 16;
         uint ceiling = (highBucket << 16) | 0xFFFF;
         try
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ref uint start = ref MemoryMarshal.GetReference(bits);
-                var magnitudeMask = Vector512.Create(0x7FFF_FFFFu);
-                var below = Vector512.Create(floor);
-                var top = Vector512.Create(ceiling);
-                for (; i <= bits.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
-                {
-                    var magnitude = Vector512.LoadUnsafe(ref start, (nuint)i) & magnitudeMask;
-                    var isAbove = Vector512.GreaterThan(magnitude, top);
-                    above += BitOperations.PopCount(isAbove.ExtractMostSignificantBits());
-                    ulong inside = Vector512.AndNot(Vector512.GreaterThanOrEqual(magnitude, below), isAbove).ExtractMostSignificantBits();
-                    while (inside != 0)
-                    {
-                        int lane = BitOperations.TrailingZeroCount(inside);
-                        inside &= inside - 1;
-                        if (found == MaxWindowPerChunk) return null;
-                        kept[found++] = Unsafe.Add(ref start, i + lane) & 0x7FFF_FFFF;
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var magnitudeMask = Vector256.Create(0x7FFF_FFFFu);
-                var below = Vector256.Create(floor);
-                var top = Vector256.Create(ceiling);
-                for (; i <= bits.Length - Vector256<uint>.Count; i += Vector256<uint>.Count)
-                {
-                    var magnitude = Vector256.Create<uint>(bits.Slice(i)) & magnitudeMask;
-                    var isAbove = Vector256.GreaterThan(magnitude, top);
-                    above += BitOperations.PopCount(isAbove.ExtractMostSignificantBits());
-                    uint inside = (Vector256.GreaterThanOrEqual(magnitude, below) & ~isAbove).ExtractMostSignificantBits();
-                    while (inside != 0)
-                    {
-                        int lane = BitOperations.TrailingZeroCount(inside);
-                        inside &= inside - 1;
-                        if (found == MaxWindowPerChunk) return null;
-                        kept[found++] = bits[i + lane] & 0x7FFF_FFFF;
-                    }
-                }
-            }
-            for (; i < bits.Length; i++)
+            int found = Vector512.IsHardwareAccelerated ? ScanWide(bits, floor, ceiling, kept, out above, out int i)
+                : ScanNarrow(bits, floor, ceiling, kept, out above, out i);
+            for (; found >= 0 && i < bits.Length; i++)
             {
                 uint magnitude = bits[i] & 0x7FFF_FFFF;
                 if (magnitude > ceiling) above++;
-                else if (magnitude >= floor)
-                {
-                    if (found == MaxWindowPerChunk) return null;
-                    kept[found++] = magnitude;
-                }
+                else if (magnitude >= floor) found = found == MaxWindowPerChunk ? -1 : Keep(kept, found, magnitude);
             }
-            return kept.AsSpan(0, found).ToArray();
+            return found < 0 ? null : kept.AsSpan(0, found).ToArray();
         }
         finally { ArrayPool<uint>.Shared.Return(kept); }
+    }
+
+    private static int Keep(uint[] kept, int found, uint magnitude)
+    {
+        kept[found] = magnitude;
+        return found + 1;
+    }
+
+    /// <summary>
+    /// The scan sixteen lanes at a time; returns how many magnitudes it kept (−1 when the window
+    /// overflowed) and, in <paramref name="done"/>, where the scalar tail starts. The counters are
+    /// locals, not the out parameters, so they stay in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ScanWide(ReadOnlySpan<uint> bits, uint floor, uint ceiling, uint[] kept, out long above, out int done)
+    {
+        ref uint start = ref MemoryMarshal.GetReference(bits);
+        var magnitudeMask = Vector512.Create(0x7FFF_FFFFu);
+        var below = Vector512.Create(floor);
+        var top = Vector512.Create(ceiling);
+        long count = 0;
+        int found = 0;
+        int i = 0;
+        for (; i <= bits.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+        {
+            var magnitude = Vector512.LoadUnsafe(ref start, (nuint)i) & magnitudeMask;
+            var isAbove = Vector512.GreaterThan(magnitude, top);
+            count += BitOperations.PopCount(isAbove.ExtractMostSignificantBits());
+            ulong inside = Vector512.AndNot(Vector512.GreaterThanOrEqual(magnitude, below), isAbove).ExtractMostSignificantBits();
+            if (inside == 0) continue;
+            if (found + BitOperations.PopCount(inside) > MaxWindowPerChunk)
+            {
+                found = -1;
+                break;
+            }
+            do
+            {
+                kept[found++] = Unsafe.Add(ref start, i + BitOperations.TrailingZeroCount(inside)) & 0x7FFF_FFFF;
+                inside &= inside - 1;
+            }
+            while (inside != 0);
+        }
+        above = count;
+        done = i;
+        return found;
+    }
+
+    /// <summary>The scan eight lanes at a time, for machines without AVX-512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ScanNarrow(ReadOnlySpan<uint> bits, uint floor, uint ceiling, uint[] kept, out long above, out int done)
+    {
+        long count = 0;
+        int found = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var magnitudeMask = Vector256.Create(0x7FFF_FFFFu);
+            var below = Vector256.Create(floor);
+            var top = Vector256.Create(ceiling);
+            for (; i <= bits.Length - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                var magnitude = Vector256.Create(bits.Slice(i)) & magnitudeMask;
+                var isAbove = Vector256.GreaterThan(magnitude, top);
+                count += BitOperations.PopCount(isAbove.ExtractMostSignificantBits());
+                uint inside = (Vector256.GreaterThanOrEqual(magnitude, below) & ~isAbove).ExtractMostSignificantBits();
+                if (found + BitOperations.PopCount(inside) > MaxWindowPerChunk)
+                {
+                    found = -1;
+                    break;
+                }
+                while (inside != 0)
+                {
+                    kept[found++] = bits[i + BitOperations.TrailingZeroCount(inside)] & 0x7FFF_FFFF;
+                    inside &= inside - 1;
+                }
+            }
+        }
+        above = count;
+        done = i;
+        return found;
     }
 
     /// <summary>The cut keeping the <paramref name="need"/> largest of the windowed magnitudes, found by radix select in memory.</summary>
