@@ -9,10 +9,16 @@ namespace ModelMerge.Methods;
 /// drawn from <see cref="CounterRandom"/> keyed by (seed, tensor, model index, element), then
 /// rescale the survivors. Density ≥ 1 returns τ unchanged and unscaled.
 /// </summary>
-public sealed class RandomDrop
+public sealed class RandomDrop : IDisposable
 {
     private readonly ulong _key;
     private readonly ulong _keepLimit;
+
+    /// <summary>
+    /// The keep bits, recorded while the L1 rule's pass draws them, so the pass that reads the
+    /// survivors applies bits instead of drawing every element again; null without that pass.
+    /// </summary>
+    private ElementMask? _drawn;
 
     private RandomDrop(ulong key, ulong keepLimit)
     {
@@ -29,16 +35,34 @@ public sealed class RandomDrop
         if (density >= 1) return null;
         if (!(density >= 0)) throw new MergeException("DensityOutOfRange", $"density {density} is not in [0, 1].", tensorName);
         var drop = new RandomDrop(CounterRandom.Key(seed, tensorName, modelIndex), CounterRandom.KeepLimit(density));
-        drop.Factor = SurvivorRescale.Factor(rescale, density, taskVector, drop.Mask, runner);
+        if (rescale == Rescale.L1 && drop._keepLimit < 1UL << 32) drop._drawn = new ElementMask(taskVector.Length);
+        drop.Factor = SurvivorRescale.Factor(rescale, density, taskVector, drop.DrawAndRecord, runner);
         return drop;
     }
 
-    private void Mask(long chunk, long start, Span<float> values) => CounterRandom.ApplyMask(_key, start, _keepLimit, values);
+    /// <summary>The rescale pass's mask: draws the chunk's bits, keeps them, applies them.</summary>
+    private void DrawAndRecord(long chunk, long start, Span<float> values)
+    {
+        if (_drawn is null)
+        {
+            CounterRandom.ApplyMask(_key, start, _keepLimit, values);
+            return;
+        }
+        // A grid chunk starts on a word boundary (its 65,536 elements are 1,024 words).
+        Span<ulong> words = stackalloc ulong[(values.Length + 63) / 64];
+        CounterRandom.KeepWords(_key, start, _keepLimit, values.Length, words);
+        _drawn.Merge(start, start + values.Length, words);
+        _drawn.Apply(start, values);
+    }
 
     /// <summary>Drops and rescales elements [start, start + values.Length) in place.</summary>
     public void Apply(long start, Span<float> values)
     {
-        CounterRandom.ApplyMask(_key, start, _keepLimit, values);
+        if (_drawn is null) CounterRandom.ApplyMask(_key, start, _keepLimit, values);
+        else _drawn.Apply(start, values);
         if (Factor != 1f) TensorPrimitives.Multiply(values, Factor, values);
     }
+
+    /// <summary>Returns the recorded keep bits to their pool.</summary>
+    public void Dispose() => _drawn?.Dispose();
 }

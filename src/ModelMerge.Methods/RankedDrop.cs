@@ -23,7 +23,7 @@ namespace ModelMerge.Methods;
 /// Density ≤ 0 drops everything; density ≥ 1 returns τ unchanged and unscaled; otherwise
 /// d − ε &gt; 0 and d + ε &lt; 1 are required.
 /// </remarks>
-public sealed class RankedDrop
+public sealed class RankedDrop : IDisposable
 {
     public const string EpsilonOutOfRange = "EpsilonOutOfRange";
 
@@ -99,4 +99,7 @@ public sealed class RankedDrop
         Drop(start, values);
         if (Factor != 1f) TensorPrimitives.Multiply(values, Factor, values);
     }
+
+    /// <summary>Returns the keep bits to their pool.</summary>
+    public void Dispose() => _mask?.Dispose();
 }

@@ -50,6 +50,14 @@ internal static class SignConsensusWide
     {
         private readonly ReadOnlySpan<double> _weights = weights;
 
+        /// <summary>
+        /// Whether every divisor the elements can meet (a sum of the agreeing weights, added in
+        /// index order as below, or 1 when none agrees) is a power of two, as with equal weights
+        /// of 1 or ½. Dividing by 2^m and multiplying by 2^−m round the same real number, so the
+        /// kernel may then skip the division, the slowest instruction it has.
+        /// </summary>
+        private readonly bool _dyadicDivisors = normalize && DyadicDivisors(weights);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Run<TCount>(ref float deltas, int n, ref float baseValues, ref float output) where TCount : struct, IModelCount
         {
@@ -97,7 +105,39 @@ internal static class SignConsensusWide
             }
             if (!normalize) return sum;
             var none = Vector512.Equals(divisor, Vector512<double>.Zero);
-            return sum / Vector512.ConditionalSelect(none, Vector512<double>.One, divisor);
+            divisor = Vector512.ConditionalSelect(none, Vector512<double>.One, divisor);
+            return _dyadicDivisors ? sum * ReciprocalOfPowerOfTwo(divisor) : sum / divisor;
+        }
+
+        /// <summary>2^−m for each lane holding ±2^m (normal, as <see cref="DyadicDivisors"/> checked): the exponent field reflected.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> ReciprocalOfPowerOfTwo(Vector512<double> powers)
+        {
+            var bits = powers.AsUInt64();
+            var sign = bits & Vector512.Create(0x8000_0000_0000_0000UL);
+            return ((Vector512.Create(0x7FE0_0000_0000_0000UL) - (bits ^ sign)) | sign).AsDouble();
+        }
+
+        private static bool DyadicDivisors(ReadOnlySpan<double> weights)
+        {
+            // Up to four models there are at most fifteen subsets to check; beyond, divide.
+            if (weights.Length > 4) return false;
+            for (int subset = 1; subset < 1 << weights.Length; subset++)
+            {
+                double divisor = 0;
+                for (int i = 0; i < weights.Length; i++)
+                    if ((subset >> i & 1) != 0) divisor += weights[i];
+                if (!IsNormalPowerOfTwo(divisor)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>±2^m with both 2^m and 2^−m normal doubles (biased exponent 1…2045, mantissa zero).</summary>
+        private static bool IsNormalPowerOfTwo(double value)
+        {
+            ulong bits = (ulong)BitConverter.DoubleToInt64Bits(value) & 0x7FFF_FFFF_FFFF_FFFFUL;
+            ulong exponent = bits >> 52;
+            return (bits & 0x000F_FFFF_FFFF_FFFFUL) == 0 && exponent >= 1 && exponent <= 2045;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 
@@ -58,29 +59,77 @@ public static class CounterRandom
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var lanes = Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
-            var limit = Vector512.Create(keepLimit);
+            ref uint bits = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(values));
+            var draws = new WideDraws(key, start, keepLimit);
             for (; i <= values.Length - 16; i += 16)
             {
-                var lower = KeepMask512(key, start + i, lanes, limit);
-                var upper = KeepMask512(key, start + i + 8, lanes, limit);
-                var keep = Vector512.Narrow(lower, upper).AsSingle();
-                var v = Vector512.Create<float>(values.Slice(i));
-                (v & keep).CopyTo(values.Slice(i));
+                var keep = draws.NextSixteen();
+                (Vector512.LoadUnsafe(ref bits, (nuint)i) & keep).StoreUnsafe(ref bits, (nuint)i);
             }
         }
         for (; i < values.Length; i++)
             if (!Keep(key, start + i, keepLimit)) values[i] = 0f;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<ulong> KeepMask512(ulong key, long first, Vector512<ulong> lanes, Vector512<ulong> limit)
+    /// <summary>
+    /// The keep bits of elements [start, start + count): bit j of <paramref name="words"/>[w] is
+    /// element start + 64·w + j. Bits past <paramref name="count"/> in the last word are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void KeepWords(ulong key, long start, ulong keepLimit, int count, Span<ulong> words)
     {
-        var counter = Vector512.Create((ulong)(first + 1)) + lanes;
-        var z = Vector512.Create(key) + counter * Golden;
-        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9;
-        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EB;
-        z ^= z >>> 31;
-        return Vector512.LessThan(z >>> 32, limit);
+        int wordCount = (count + 63) / 64;
+        if (words.Length < wordCount) throw new ArgumentException($"{count} elements need {wordCount} words.", nameof(words));
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var draws = new WideDraws(key, start, keepLimit);
+            for (; i <= count - 64; i += 64)
+            {
+                ulong word = 0;
+                for (int part = 0; part < 64; part += 16)
+                    word |= (ulong)draws.NextSixteen().ExtractMostSignificantBits() << part;
+                words[i / 64] = word;
+            }
+        }
+        for (; i < count; i += 64)
+        {
+            ulong word = 0;
+            for (int j = 0; j < 64 && i + j < count; j++)
+                if (Keep(key, start + i + j, keepLimit)) word |= 1UL << j;
+            words[i / 64] = word;
+        }
+    }
+
+    /// <summary>
+    /// Sixteen consecutive draws at a time. Each counter is (element + 1)·Golden added to the key;
+    /// stepping it by a multiple of Golden (exact in wrapping arithmetic) spares one of the three
+    /// 64-bit multiplies a draw costs.
+    /// </summary>
+    private struct WideDraws(ulong key, long first, ulong keepLimit)
+    {
+        private static readonly Vector512<ulong> LaneSteps = Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) * Golden;
+
+        private Vector512<ulong> _counter = Vector512.Create(key + (ulong)(first + 1) * Golden) + LaneSteps;
+        private readonly Vector512<ulong> _limit = Vector512.Create(keepLimit);
+
+        /// <summary>All-ones lanes for the next sixteen elements that are kept.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<uint> NextSixteen()
+        {
+            var lower = Keep(_counter);
+            var upper = Keep(_counter + Vector512.Create(unchecked(8 * Golden)));
+            _counter += Vector512.Create(unchecked(16 * Golden));
+            return Vector512.Narrow(lower, upper);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly Vector512<ulong> Keep(Vector512<ulong> z)
+        {
+            z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9;
+            z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EB;
+            z ^= z >>> 31;
+            return Vector512.LessThan(z >>> 32, _limit);
+        }
     }
 }

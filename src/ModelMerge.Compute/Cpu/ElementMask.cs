@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,16 +9,20 @@ namespace ModelMerge.Compute.Cpu;
 /// One keep bit per element of a tensor, for a sparsifier whose decisions need more than one
 /// grid chunk at a time (della ranks whole rows, and rows straddle chunks): the decisions are
 /// made once, then each chunk read applies its bits. Element j is bit j mod 64 of word j / 64.
+/// The words are pooled: a model has hundreds of masked tensors and an embedding's mask is 8 MB,
+/// so fresh arrays would sit on the large-object heap until a full collection.
 /// </summary>
-public sealed class ElementMask
+public sealed class ElementMask : IDisposable
 {
-    private readonly ulong[] _words;
+    private ulong[] _words;
 
     public ElementMask(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
-        _words = new ulong[(length + 63) / 64];
+        int count = checked((int)((length + 63) / 64));
+        _words = ArrayPool<ulong>.Shared.Rent(count);
+        Array.Clear(_words, 0, count);
     }
 
     public long Length { get; }
@@ -45,16 +50,30 @@ public sealed class ElementMask
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(long start, Span<float> values)
     {
+        var words = _words;
         int i = 0;
-        for (; i < values.Length && ((start + i) & 7) != 0; i++)
+        int alignment = Vector512.IsHardwareAccelerated ? 15 : 7;
+        for (; i < values.Length && ((start + i) & alignment) != 0; i++)
             if (!Keeps(start + i)) values[i] = 0f;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref uint bits = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(values));
+            var laneBits = Vector512.Create(1u, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+            for (; i <= values.Length - 16; i += 16)
+            {
+                long element = start + i;
+                uint lanes = (uint)(words[element >> 6] >> (int)(element & 63)) & 0xFFFF;
+                var keep = Vector512.Equals(Vector512.Create(lanes) & laneBits, laneBits);
+                (Vector512.LoadUnsafe(ref bits, (nuint)i) & keep).StoreUnsafe(ref bits, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             var asBits = MemoryMarshal.Cast<float, uint>(values);
             for (; i <= values.Length - 8; i += 8)
             {
                 long element = start + i;
-                uint lanes = (uint)(_words[element >> 6] >> (int)(element & 63)) & 0xFF;
+                uint lanes = (uint)(words[element >> 6] >> (int)(element & 63)) & 0xFF;
                 if (lanes == 0xFF) continue;
                 var v = Vector256.Create<uint>(asBits.Slice(i));
                 (v & LaneMask.FromBits(lanes)).CopyTo(asBits.Slice(i));
@@ -62,5 +81,12 @@ public sealed class ElementMask
         }
         for (; i < values.Length; i++)
             if (!Keeps(start + i)) values[i] = 0f;
+    }
+
+    /// <summary>Returns the words to the pool; the mask must not be used after this.</summary>
+    public void Dispose()
+    {
+        var words = Interlocked.Exchange(ref _words, []);
+        if (words.Length > 0) ArrayPool<ulong>.Shared.Return(words);
     }
 }

@@ -47,6 +47,10 @@ public sealed class RandomDropPlan(ITensorPlan taskVector, double density, ulong
             drop.Apply(start, destination);
         }
 
-        public override void Dispose() => inner.Dispose();
+        public override void Dispose()
+        {
+            drop.Dispose();
+            inner.Dispose();
+        }
     }
 }

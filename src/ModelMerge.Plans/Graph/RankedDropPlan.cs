@@ -42,6 +42,10 @@ public sealed class RankedDropPlan(ITensorPlan taskVector, long[] shape, double 
             drop.Apply(start, destination);
         }
 
-        public override void Dispose() => inner.Dispose();
+        public override void Dispose()
+        {
+            drop.Dispose();
+            inner.Dispose();
+        }
     }
 }

@@ -35,12 +35,16 @@ public sealed class RandomDropTests
 
     private static bool[] Mask(float[] dropped) => dropped.Select(v => v != 0).ToArray();
 
-    [Fact]
-    public void Mask_is_the_documented_counter_based_draw_for_every_element()
+    /// <summary>Without a rescale pass each read draws its elements; after the L1 pass it applies the bits that pass drew.</summary>
+    [Theory]
+    [InlineData(Rescale.None)]
+    [InlineData(Rescale.L1)]
+    [InlineData(Rescale.Inverse)]
+    public void Mask_is_the_documented_counter_based_draw_for_every_element(Rescale rescale)
     {
         var tau = TaskVector(1);
 
-        var kept = Mask(Drop(tau, 0.3, 42, Tensor, 2, Rescale.None, new ChunkRunner(2)));
+        var kept = Mask(Drop(tau, 0.3, 42, Tensor, 2, rescale, new ChunkRunner(2)));
 
         var expected = Enumerable.Range(0, Length).Select(j => DocumentedCounterRandom.Keeps(42, Tensor, 2, j, 0.3));
         Assert.Equal(expected, kept);

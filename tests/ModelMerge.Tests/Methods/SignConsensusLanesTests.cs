@@ -25,12 +25,32 @@ public sealed class SignConsensusLanesTests
     [MemberData(nameof(Cases))]
     public void Every_lane_width_gives_the_reference_bits(int models, SignRule rule, bool normalize, bool withBase)
     {
+        // Negative and non-dyadic weights: the divisor is then a sum of unequal weights, and may be negative.
+        double[] weights = Enumerable.Range(0, models).Select(i => i == 1 ? -0.35 : 0.3 + 0.45 * i).ToArray();
+        AssertReferenceBits(weights, rule, normalize, withBase);
+    }
+
+    /// <summary>Weights whose every agreeing sum is a power of two, where the kernel multiplies by the divisor's exact reciprocal.</summary>
+    [Theory]
+    [InlineData(new[] { 0.5 })]
+    [InlineData(new[] { 1.0, 1.0 })]
+    [InlineData(new[] { 0.5, 0.5 })]
+    [InlineData(new[] { 2.0, -1.0 })]
+    [InlineData(new[] { 1.0, 1.0, 1.0 })]
+    public void Dyadic_divisors_give_the_reference_bits(double[] weights)
+    {
+        foreach (var rule in new[] { SignRule.Sum, SignRule.Count })
+            foreach (bool withBase in new[] { true, false })
+                AssertReferenceBits(weights, rule, normalize: true, withBase);
+    }
+
+    private static void AssertReferenceBits(double[] weights, SignRule rule, bool normalize, bool withBase)
+    {
+        int models = weights.Length;
         const int n = 1000 + 13;
         var random = new Random(models * 31 + (int)rule * 7 + (normalize ? 3 : 0) + (withBase ? 1 : 0));
         var deltas = new float[models * n];
         for (int k = 0; k < deltas.Length; k++) deltas[k] = Sample(random);
-        // Negative and non-dyadic weights: the divisor is then a sum of unequal weights, and may be negative.
-        double[] weights = Enumerable.Range(0, models).Select(i => i == 1 ? -0.35 : 0.3 + 0.45 * i).ToArray();
         var baseValues = withBase ? Enumerable.Range(0, n).Select(_ => Sample(random)).ToArray() : [];
         const double lambda = 0.85;
         var output = new float[n];
@@ -53,6 +73,7 @@ public sealed class SignConsensusLanesTests
         5 => float.NaN,
         6 => 1e-3f,
         7 => -1e-3f,
+        8 => 3e-39f,
         _ => (float)((random.NextDouble() - 0.5) * 0.02),
     };
 
