@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -9,25 +8,36 @@ namespace ModelMerge.Compute.Cpu;
 /// One keep bit per element of a tensor, for a sparsifier whose decisions need more than one
 /// grid chunk at a time (della ranks whole rows, and rows straddle chunks): the decisions are
 /// made once, then each chunk read applies its bits. Element j is bit j mod 64 of word j / 64.
-/// The words are pooled: a model has hundreds of masked tensors and an embedding's mask is 8 MB,
-/// so fresh arrays would sit on the large-object heap until a full collection.
+/// The words live in native memory, zeroed by the system and handed back to it on Dispose: a
+/// model has hundreds of masked tensors and an embedding's mask is 8–16 MB, which on the managed
+/// heap would sit in the large-object heap until a full collection, and in a pool would stay
+/// resident for the rest of the session.
 /// </summary>
-public sealed class ElementMask : IDisposable
+public sealed unsafe class ElementMask : IDisposable
 {
-    private ulong[] _words;
+    private readonly long _wordCount;
+    private nint _words;
 
     public ElementMask(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
-        int count = checked((int)((length + 63) / 64));
-        _words = ArrayPool<ulong>.Shared.Rent(count);
-        Array.Clear(_words, 0, count);
+        _wordCount = (length + 63) / 64;
+        _words = (nint)NativeMemory.AllocZeroed((nuint)Math.Max(1, _wordCount), sizeof(ulong));
     }
+
+    ~ElementMask() => Free();
 
     public long Length { get; }
 
-    public bool Keeps(long element) => (_words[element >> 6] >> (int)(element & 63) & 1) != 0;
+    public bool Keeps(long element) => (Word(element >> 6) >> (int)(element & 63) & 1) != 0;
+
+    private ref ulong Word(long index)
+    {
+        ObjectDisposedException.ThrowIf(_words == 0, this);
+        if ((ulong)index >= (ulong)_wordCount) throw new ArgumentOutOfRangeException(nameof(index), $"word {index} is outside a mask of {Length} elements.");
+        return ref ((ulong*)_words)[index];
+    }
 
     /// <summary>
     /// Sets the keep bits of elements [start, end), given as words whose bit 0 is element
@@ -41,8 +51,8 @@ public sealed class ElementMask : IDisposable
         {
             long word = first + w;
             bool owned = word * 64 >= start && word * 64 + 64 <= end;
-            if (owned) _words[word] = words[w];
-            else if (words[w] != 0) Interlocked.Or(ref _words[word], words[w]);
+            if (owned) Word(word) = words[w];
+            else if (words[w] != 0) Interlocked.Or(ref Word(word), words[w]);
         }
     }
 
@@ -50,7 +60,11 @@ public sealed class ElementMask : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(long start, Span<float> values)
     {
-        var words = _words;
+        // One check covers the whole range, so the loops below read the words without one each.
+        if (values.Length == 0) return;
+        _ = Word(start >> 6);
+        _ = Word((start + values.Length - 1) >> 6);
+        var words = (ulong*)_words;
         int i = 0;
         int alignment = Vector512.IsHardwareAccelerated ? 15 : 7;
         for (; i < values.Length && ((start + i) & alignment) != 0; i++)
@@ -83,10 +97,16 @@ public sealed class ElementMask : IDisposable
             if (!Keeps(start + i)) values[i] = 0f;
     }
 
-    /// <summary>Returns the words to the pool; the mask must not be used after this.</summary>
+    /// <summary>Hands the words back to the system; the mask must not be used after this.</summary>
     public void Dispose()
     {
-        var words = Interlocked.Exchange(ref _words, []);
-        if (words.Length > 0) ArrayPool<ulong>.Shared.Return(words);
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Free()
+    {
+        nint words = Interlocked.Exchange(ref _words, 0);
+        if (words != 0) NativeMemory.Free((void*)words);
     }
 }

@@ -100,18 +100,15 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget =
         return true;
     }
 
+    /// <summary>Brings <paramref name="source"/> back in blocks of at most <paramref name="blockBytes"/>, each block's copy overlapping the next one's transfer.</summary>
     private void Download<T>(ArrayView1D<T, Stride1D.Dense> source, Func<int, byte[]> rent, Action<byte[], int> write, int blockBytes) where T : unmanaged
     {
-        gpu.Accelerator.Synchronize();
-        int size = Marshal.SizeOf<T>();
-        int perBlock = blockBytes / size;
-        for (long start = 0; start < source.Length; start += perBlock)
+        gpu.Download(source, blockBytes / Marshal.SizeOf<T>(), piece =>
         {
-            int count = (int)Math.Min(perBlock, source.Length - start);
-            var block = rent(count * size);
-            var target = MemoryMarshal.Cast<byte, T>(block.AsSpan(0, count * size));
-            source.SubView(start, count).CopyToCPU(ref MemoryMarshal.GetReference(target), count);
-            write(block, count * size);
-        }
+            var bytes = MemoryMarshal.AsBytes(piece);
+            var block = rent(bytes.Length);
+            bytes.CopyTo(block);
+            write(block, bytes.Length);
+        });
     }
 }

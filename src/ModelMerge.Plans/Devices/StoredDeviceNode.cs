@@ -50,10 +50,9 @@ internal sealed class StoredDeviceNode(TensorInfo tensor) : DeviceNode
         {
             int length = (int)Math.Min(UploadBytes, end - offset);
             var piece = MemoryMarshal.Cast<byte, T>(mapped.Bytes(offset, length));
-            destination.SubView((offset - first) / size, piece.Length).CopyFromCPU(ref MemoryMarshal.GetReference(piece), piece.Length);
+            // Returns once the device holds the piece, so the map may go right after.
+            run.Gpu.Upload<T>(piece, destination.SubView((offset - first) / size, piece.Length));
         }
-        // The copy may still be reading the map: it must finish before the map can go.
-        run.Gpu.Accelerator.Synchronize();
         mapped.Release(start, start + destination.Length);
     }
 }

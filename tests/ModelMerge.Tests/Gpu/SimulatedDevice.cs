@@ -9,13 +9,19 @@ namespace ModelMerge.Tests.Gpu;
 /// </summary>
 public sealed class SimulatedDevice : IDisposable
 {
+    /// <summary>
+    /// Staged transfers in pieces of 40,000 bytes (10,000 floats, 20,000 bf16 values), so the
+    /// tests' tensors cross in many pieces and a last, partial one.
+    /// </summary>
+    public const int TransferPieceBytes = 40_000;
+
     public GpuAccelerator Gpu { get; } = Open();
 
     private static GpuAccelerator Open()
     {
         if (!string.Equals(Environment.GetEnvironmentVariable("MODELMERGE_TEST_DEVICE"), "cuda", StringComparison.OrdinalIgnoreCase))
-            return GpuAccelerator.OpenSimulator();
-        return GpuAccelerator.TryOpenCuda(out string? reason)
+            return GpuAccelerator.OpenSimulator(TransferPieceBytes);
+        return GpuAccelerator.TryOpenCuda(out string? reason, TransferPieceBytes)
             ?? throw new InvalidOperationException($"MODELMERGE_TEST_DEVICE=cuda, but {reason}.");
     }
 
