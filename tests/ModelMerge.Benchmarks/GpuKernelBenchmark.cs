@@ -89,7 +89,46 @@ public static class GpuKernelBenchmark
             Console.WriteLine($"Memory clock {cuda.MemoryClockRate / 1000} MHz × {cuda.MemoryBusWidth}-bit bus: {peak / 1e9:F0} GB/s peak; "
                 + $"linear {mergeBytes / linear / peak:P0}, ties {mergeBytes / ties / peak:P0} of it.");
         }
+        Transfers(gpu, baseBits.View, runs);
         return 0;
+    }
+
+    /// <summary>
+    /// One bf16 tensor between pageable host memory (as a memory map is) and the device: a plain
+    /// synchronous copy against the staged one through the page-locked buffers.
+    /// </summary>
+    private static void Transfers(GpuAccelerator gpu, ArrayView1D<ushort, Stride1D.Dense> device, int runs)
+    {
+        var accelerator = gpu.Accelerator;
+        var host = new ushort[device.Length];
+        new Random(9).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(host.AsSpan()));
+        var back = new ushort[device.Length];
+        double bytes = device.Length * sizeof(ushort);
+
+        double plainUpload = Best(runs, accelerator, () => device.CopyFromCPU(ref host[0], host.Length));
+        double plainDownload = Best(runs, accelerator, () => device.CopyToCPU(ref back[0], back.Length));
+        Console.WriteLine();
+        Console.WriteLine($"transfer of {bytes / 1e6:F0} MB              time      GB/s");
+        Console.WriteLine($"upload, plain copy      {plainUpload * 1e3,8:F2} ms  {bytes / plainUpload / 1e9,8:F1}");
+        Console.WriteLine($"download, plain copy    {plainDownload * 1e3,8:F2} ms  {bytes / plainDownload / 1e9,8:F1}");
+        if (gpu.Transfers is null)
+        {
+            Console.WriteLine($"staged transfers: none ({gpu.TransfersUnstagedReason})");
+            return;
+        }
+        double stagedUpload = Best(runs, accelerator, () => gpu.Upload<ushort>(host, device));
+        double stagedDownload = Best(runs, accelerator, () =>
+        {
+            int at = 0;
+            gpu.Download(device, int.MaxValue, piece =>
+            {
+                piece.CopyTo(back.AsSpan(at));
+                at += piece.Length;
+            });
+        });
+        if (!back.AsSpan().SequenceEqual(host)) throw new InvalidOperationException("the staged round trip changed the tensor.");
+        Console.WriteLine($"upload, staged          {stagedUpload * 1e3,8:F2} ms  {bytes / stagedUpload / 1e9,8:F1}   {plainUpload / stagedUpload,5:F2}× the plain copy");
+        Console.WriteLine($"download, staged        {stagedDownload * 1e3,8:F2} ms  {bytes / stagedDownload / 1e9,8:F1}   {plainDownload / stagedDownload,5:F2}× the plain copy");
     }
 
     /// <summary>The best of <paramref name="runs"/> timings of <paramref name="work"/> after one warm-up (which compiles the kernels).</summary>

@@ -8,10 +8,10 @@ namespace ModelMerge.Compute.Cpu;
 /// One keep bit per element of a tensor, for a sparsifier whose decisions need more than one
 /// grid chunk at a time (della ranks whole rows, and rows straddle chunks): the decisions are
 /// made once, then each chunk read applies its bits. Element j is bit j mod 64 of word j / 64.
-/// The words live in native memory, zeroed by the system and handed back to it on Dispose: a
-/// model has hundreds of masked tensors and an embedding's mask is 8–16 MB, which on the managed
-/// heap would sit in the large-object heap until a full collection, and in a pool would stay
-/// resident for the rest of the session.
+/// The words live in <see cref="AnonymousMemory"/>, zeroed by the system and handed back to it
+/// on Dispose: a model has hundreds of masked tensors and an embedding's mask is 8–16 MB, which
+/// on the managed heap would sit in the large-object heap until a full collection, and in a pool
+/// would stay resident for the rest of the session.
 /// </summary>
 public sealed unsafe class ElementMask : IDisposable
 {
@@ -23,7 +23,7 @@ public sealed unsafe class ElementMask : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         _wordCount = (length + 63) / 64;
-        _words = (nint)NativeMemory.AllocZeroed((nuint)Math.Max(1, _wordCount), sizeof(ulong));
+        _words = (nint)AnonymousMemory.AllocateZeroed((nuint)_wordCount * sizeof(ulong));
     }
 
     ~ElementMask() => Free();
@@ -107,6 +107,6 @@ public sealed unsafe class ElementMask : IDisposable
     private void Free()
     {
         nint words = Interlocked.Exchange(ref _words, 0);
-        if (words != 0) NativeMemory.Free((void*)words);
+        AnonymousMemory.Free((void*)words, (nuint)_wordCount * sizeof(ulong));
     }
 }
