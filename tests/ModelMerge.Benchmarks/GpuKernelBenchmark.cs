@@ -108,7 +108,7 @@ public static class GpuKernelBenchmark
         double plainUpload = Best(runs, accelerator, () => device.CopyFromCPU(ref host[0], host.Length));
         double plainDownload = Best(runs, accelerator, () => device.CopyToCPU(ref back[0], back.Length));
         Console.WriteLine();
-        Console.WriteLine($"transfer of {bytes / 1e6:F0} MB              time      GB/s");
+        Console.WriteLine($"transfer of {bytes / 1e6:F1} MB            time      GB/s");
         Console.WriteLine($"upload, plain copy      {plainUpload * 1e3,8:F2} ms  {bytes / plainUpload / 1e9,8:F1}");
         Console.WriteLine($"download, plain copy    {plainDownload * 1e3,8:F2} ms  {bytes / plainDownload / 1e9,8:F1}");
         if (gpu.Transfers is null)
