@@ -26,12 +26,26 @@ public sealed partial class GpuKernels
         (_topK ??= new DeviceTopK(accelerator)).Find(values, k);
 
     /// <summary>
+    /// The cut of <see cref="FindTopKByMagnitude"/> for a tensor too large to hold on the device:
+    /// <paramref name="readPiece"/>(start, destination) writes elements [start, start + destination.Length)
+    /// of it, pieces of <paramref name="pieceElements"/>, and is called for each piece once per pass
+    /// (two or three). Null when it refused a piece.
+    /// </summary>
+    public DeviceMagnitudeCut? FindTopKByMagnitudeInPieces(long length, long k, int pieceElements, Func<long, ArrayView<float>, bool> readPiece) =>
+        (_topK ??= new DeviceTopK(accelerator)).FindInPieces(length, k, pieceElements, readPiece);
+
+    /// <summary>
     /// Writes <paramref name="values"/> with what <paramref name="cut"/> drops zeroed (+0) into
     /// <paramref name="trimmed"/> (may be the same view): <c>MagnitudeCut.Apply</c> over every chunk.
+    /// The values are elements [<paramref name="start"/>, start + length) of the tensor the cut was found for.
     /// </summary>
-    public void ApplyMagnitudeCut(ArrayView<float> values, DeviceMagnitudeCut cut, ArrayView<float> trimmed) =>
+    public void ApplyMagnitudeCut(ArrayView<float> values, DeviceMagnitudeCut cut, ArrayView<float> trimmed, long start = 0)
+    {
+        // The last kept tie as an index into this piece: before it (−1 − start < 0) keeps none of its ties, MaxValue all.
+        long lastKept = cut.LastKeptTie == long.MaxValue ? long.MaxValue : cut.LastKeptTie - start;
         (_applyCut ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, uint, long, ArrayView<float>>(MagnitudeKernels.ApplyCut))
-            ((int)values.Length, values, cut.ThresholdBits, cut.LastKeptTie, trimmed);
+            ((int)values.Length, values, cut.ThresholdBits, lastKept, trimmed);
+    }
 
     /// <summary>
     /// mergekit's L1 rescale factor Σ|τ| / Σ|τ·mask|, 1 when either sum is below 1e-7: the bits of

@@ -37,6 +37,29 @@ internal sealed class DeviceRun(GpuAccelerator gpu, string tensorName, PlanConte
         return packed;
     }
 
+    private readonly Dictionary<DeviceNode, object> _remembered = [];
+
+    /// <summary>
+    /// What <paramref name="node"/> worked out once for this tensor (a cut found over all its
+    /// pieces), computed on the first call; later pieces reuse it. False when the computation refused.
+    /// </summary>
+    public bool TryRemember<T>(DeviceNode node, Func<T?> compute, out T value) where T : struct
+    {
+        if (_remembered.TryGetValue(node, out object? known))
+        {
+            value = (T)known;
+            return true;
+        }
+        if (compute() is not T computed)
+        {
+            value = default;
+            return false;
+        }
+        _remembered[node] = computed;
+        value = computed;
+        return true;
+    }
+
     /// <summary>Whether every element of <paramref name="values"/> is finite.</summary>
     public bool AllFinite(ArrayView1D<float, Stride1D.Dense> values) => InputsChecked || Kernels.CountNonFinite(values) == 0;
 }

@@ -138,3 +138,64 @@ public class MagnitudeTrimKernelTests(SimulatedDevice device)
         Assert.Equal((float)(((double)1e-8f + 0.75) / 0.5), device.Gpu.Kernels.L1RescaleFactor(values.View, large.View));
     }
 }
+
+/// <summary>
+/// The cut of a tensor too large for the device, found over its pieces (two or three passes),
+/// against the CPU's cut of the whole tensor: same threshold and ties, and each piece trimmed
+/// from its own offset keeps exactly what the CPU keeps.
+/// </summary>
+[Collection(SimulatedDeviceCollection.Name)]
+public class PiecewiseMagnitudeCutTests(SimulatedDevice device)
+{
+    private const int Length = 2 * ChunkGrid.ChunkElements + 18_929;
+
+    [Theory]
+    [InlineData(0.1, 40_000, 5)]
+    [InlineData(0.2, 65_536, 9)]
+    [InlineData(0.5, 12_345, 9)]
+    [InlineData(0.9, 100_000, 5)]
+    public void Pieces_find_the_cut_of_the_whole_tensor(double density, int pieceElements, int seed)
+    {
+        var tau = TiesInputs.TaskVector(Length, seed);
+        long k = MagnitudeTrim.KeepCount(density, Length, "w");
+        var cpuCut = MagnitudeSelection.FindTopKExactly(new ArraySource(tau), k, new ChunkRunner(2));
+        var cpu = (float[])tau.Clone();
+        for (long c = 0; c < ChunkGrid.ChunkCount(Length); c++)
+        {
+            var (start, count) = ChunkGrid.Chunk(Length, c);
+            cpuCut.Apply(c, cpu.AsSpan((int)start, count));
+        }
+
+        var accelerator = device.Gpu.Accelerator;
+        using var whole = accelerator.Allocate1D(tau);
+        int reads = 0;
+        var cut = device.Gpu.Kernels.FindTopKByMagnitudeInPieces(Length, k, pieceElements, (start, piece) =>
+        {
+            reads++;
+            whole.View.SubView(start, piece.Length).CopyTo(piece);
+            return true;
+        });
+
+        Assert.NotNull(cut);
+        Assert.Equal((cpuCut.ThresholdBits, cpuCut.KeepAtThreshold, cpuCut.AtThreshold), (cut.Value.ThresholdBits, cut.Value.KeepAtThreshold, cut.Value.AtThreshold));
+        Assert.Equal(device.Gpu.Kernels.FindTopKByMagnitude(whole.View, k), cut.Value);
+        int pieces = (Length + pieceElements - 1) / pieceElements;
+        Assert.InRange(reads, 2 * pieces, 3 * pieces);
+
+        var trimmed = new float[Length];
+        using var piece = accelerator.Allocate1D<float>(pieceElements);
+        for (int start = 0; start < Length; start += pieceElements)
+        {
+            int count = Math.Min(pieceElements, Length - start);
+            device.Gpu.Kernels.ApplyMagnitudeCut(whole.View.SubView(start, count), cut.Value, piece.View.SubView(0, count), start);
+            piece.View.SubView(0, count).CopyToCPU(ref trimmed[start], count);
+        }
+        Assert.Equal(TiesInputs.Bits(cpu), TiesInputs.Bits(trimmed));
+    }
+
+    [Fact]
+    public void A_refused_piece_refuses_the_cut()
+    {
+        Assert.Null(device.Gpu.Kernels.FindTopKByMagnitudeInPieces(Length, 1000, 50_000, (start, _) => start == 0));
+    }
+}
