@@ -18,7 +18,7 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, ArrayView<double>, double, double, ArrayView<float>, ArrayView<float>>? _weightedSum;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
     private Action<Index1D, ArrayView<float>, ulong, long, ulong, float>? _drop;
-    private Action<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
+    private Action<Index1D, ArrayView<float>, long, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>? _dotLanes;
 
     /// <summary>float32 ← IEEE half bits, exactly; NaNs quieted as .NET's <c>Half</c> does. Matches <c>ElementConversion.ToSingle(DType.F16, …)</c>.</summary>
@@ -91,16 +91,31 @@ public sealed partial class GpuKernels
     public float DropL1Factor(ArrayView<float> taskVector, ulong key, ulong keepLimit)
     {
         var (before, after) = DropMagnitudeSums(taskVector, key, keepLimit);
-        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
+        return L1Factor(before, after);
     }
+
+    /// <summary>mergekit's guard on the L1 rule: 1 when either sum is below 1e-7, else before / after rounded to float32.</summary>
+    public static float L1Factor(double before, double after) => before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
 
     /// <summary>Σ|τ| and Σ|τ·mask| in float64, summed per chunk and lane and then added in the CPU's order.</summary>
     internal (double Before, double After) DropMagnitudeSums(ArrayView<float> taskVector, ulong key, ulong keepLimit)
     {
-        var lanes = LaneSums(taskVector.Length, 2, sums =>
-            (_magnitudeLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, ArrayView<double>>(
-                RandomDropKernels.MagnitudeLanes))((int)(sums.Length / 2), taskVector, key, keepLimit, sums));
-        return (LanePartials.Total(lanes, 2, 0), LanePartials.Total(lanes, 2, 1));
+        ChunkOrderSum before = new(), after = new();
+        AddDropMagnitudeSums(taskVector, 0, key, keepLimit, before, after);
+        return (before.Value, after.Value);
+    }
+
+    /// <summary>
+    /// Adds one piece's Σ|τ| and Σ|τ·mask| to running totals, for a task vector too large to hold:
+    /// the piece is elements [<paramref name="first"/>, first + length) and starts on a grid chunk.
+    /// </summary>
+    public void AddDropMagnitudeSums(ArrayView<float> piece, long first, ulong key, ulong keepLimit, ChunkOrderSum before, ChunkOrderSum after)
+    {
+        var lanes = LaneSums(piece.Length, 2, sums =>
+            (_magnitudeLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, long, ulong, ulong, ArrayView<double>>(
+                RandomDropKernels.MagnitudeLanes))((int)(sums.Length / 2), piece, first, key, keepLimit, sums));
+        before.Add(lanes, 2, 0);
+        after.Add(lanes, 2, 1);
     }
 
     /// <summary>

@@ -52,11 +52,8 @@ public sealed partial class GpuKernels
     /// <c>SurvivorRescale.L1Factor</c>, whose float64 sums run per grid chunk in the order of
     /// <c>Reductions.SumOfMagnitudes</c> and then in chunk order; this reproduces both orders.
     /// </summary>
-    public float L1RescaleFactor(ArrayView<float> original, ArrayView<float> trimmed)
-    {
-        double before = SumOfMagnitudes(original), after = SumOfMagnitudes(trimmed);
-        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
-    }
+    public float L1RescaleFactor(ArrayView<float> original, ArrayView<float> trimmed) =>
+        L1Factor(SumOfMagnitudes(original), SumOfMagnitudes(trimmed));
 
     /// <summary>
     /// Multiplies every element by <paramref name="factor"/> in place, as <c>MagnitudeTrim.Apply</c>
@@ -89,18 +86,19 @@ public sealed partial class GpuKernels
 
     private double SumOfMagnitudes(ArrayView<float> values)
     {
-        long chunks = ChunkGrid.ChunkCount(values.Length);
+        var total = new ChunkOrderSum();
+        AddSumOfMagnitudes(values, total);
+        return total.Value;
+    }
+
+    /// <summary>Adds Σ|x| of one piece (starting on a grid chunk) to a running total, for a tensor too large to hold.</summary>
+    public void AddSumOfMagnitudes(ArrayView<float> piece, ChunkOrderSum total)
+    {
+        long chunks = ChunkGrid.ChunkCount(piece.Length);
+        if (chunks == 0) return;
         using var lanes = accelerator.Allocate1D<double>(chunks * RescaleKernels.Lanes);
         (_sumOfMagnitudes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>>(RescaleKernels.SumOfMagnitudesPerLane))
-            ((int)lanes.Length, values, lanes.View);
-        var partials = lanes.GetAsArray1D();
-        double total = 0;
-        for (long c = 0; c < chunks; c++)
-        {
-            double chunk = 0;
-            for (int l = 0; l < RescaleKernels.Lanes; l++) chunk += partials[c * RescaleKernels.Lanes + l];
-            total += chunk;
-        }
-        return total;
+            ((int)lanes.Length, piece, lanes.View);
+        total.Add(lanes.GetAsArray1D(), 1, 0);
     }
 }

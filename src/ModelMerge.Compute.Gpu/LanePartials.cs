@@ -14,14 +14,32 @@ internal static class LanePartials
     /// <param name="sums">Interleaved series: entry (chunk·lanes + lane)·width + series.</param>
     public static double Total(ReadOnlySpan<double> sums, int width, int series)
     {
-        long chunks = sums.Length / (Lanes * width);
-        double total = 0;
+        var total = new ChunkOrderSum();
+        total.Add(sums, width, series);
+        return total.Value;
+    }
+}
+
+/// <summary>
+/// A float64 total over a tensor's grid chunks, added in grid order, that pieces of the tensor
+/// (each a whole number of chunks, in order) can feed one after another: the total is the bits
+/// of <see cref="LanePartials.Total"/> over the whole tensor.
+/// </summary>
+public sealed class ChunkOrderSum
+{
+    public double Value { get; private set; }
+
+    /// <param name="sums">One piece's per-(chunk, lane) sums, series interleaved as in <see cref="LanePartials.Total"/>.</param>
+    internal void Add(ReadOnlySpan<double> sums, int width, int series)
+    {
+        long chunks = sums.Length / (LanePartials.Lanes * width);
+        double total = Value;
         for (long c = 0; c < chunks; c++)
         {
             double chunk = 0;
-            for (int lane = 0; lane < Lanes; lane++) chunk += sums[(int)((c * Lanes + lane) * width + series)];
+            for (int lane = 0; lane < LanePartials.Lanes; lane++) chunk += sums[(int)((c * LanePartials.Lanes + lane) * width + series)];
             total += chunk;
         }
-        return total;
+        Value = total;
     }
 }

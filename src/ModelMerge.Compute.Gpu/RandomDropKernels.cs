@@ -24,7 +24,8 @@ internal static class RandomDropKernels
     /// <c>Reductions.SumOfMagnitudes</c> fills its eight sums, so each lane's float64 sum has the
     /// CPU's bits. The view must begin at a grid chunk boundary (element 0 of the tensor).
     /// </summary>
-    public static void MagnitudeLanes(Index1D index, ArrayView<float> values, ulong key, ulong keepLimit, ArrayView<double> sums)
+    /// <param name="first">The tensor index of values[0]: the draws are keyed by the tensor's indices, a piece's too.</param>
+    public static void MagnitudeLanes(Index1D index, ArrayView<float> values, long first, ulong key, ulong keepLimit, ArrayView<double> sums)
     {
         int thread = index;
         long chunk = thread / LanePartials.Lanes;
@@ -37,7 +38,7 @@ internal static class RandomDropKernels
             double magnitude = Interop.IntAsFloat(Interop.FloatAsInt(values[j]) & 0x7FFF_FFFFu);
             all += magnitude;
             // A dropped element adds the CPU's +0 to a sum that is never −0, which changes nothing: skip it.
-            if (Keep(key, j, keepLimit)) kept += magnitude;
+            if (Keep(key, first + j, keepLimit)) kept += magnitude;
         }
         sums[2 * (long)thread] = all;
         sums[2 * (long)thread + 1] = kept;

@@ -11,11 +11,11 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
     public override long Length => taskVector.Length;
 
     /// <summary>
-    /// The cut is a whole-tensor order statistic; a tensor in pieces finds it first, in passes over
-    /// its task vector's pieces, and then trims piece by piece. The L1 rescale needs whole-tensor
-    /// sums before and after the cut, so it keeps the tensor whole.
+    /// The cut is a whole-tensor order statistic and the L1 rescale a pair of whole-tensor sums;
+    /// a tensor in pieces finds both first, in passes over its task vector's pieces, and then
+    /// trims piece by piece.
     /// </summary>
-    public override bool Elementwise => (density >= 1 || rescale != Rescale.L1) && taskVector.Elementwise;
+    public override bool Elementwise => taskVector.Elementwise;
 
     public override double ScratchBuffers => 1 + taskVector.ScratchBuffers;
 
@@ -43,17 +43,43 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
         return true;
     }
 
-    /// <summary>One piece of a tensor too large to hold whole; the first piece finds the cut for all of them.</summary>
+    /// <summary>One piece of a tensor too large to hold whole; the first piece finds the cut (and L1 factor) for all of them.</summary>
     private bool TryEvaluatePiece(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination, long k)
     {
-        int pieceElements = checked((int)destination.Length);
-        if (!run.TryRemember(this, () => run.Kernels.FindTopKByMagnitudeInPieces(Length, k, pieceElements,
-                (first, piece) => taskVector.TryEvaluate(run, first, piece)), out DeviceMagnitudeCut cut))
-            return false;
+        if (!run.TryRemember(this, () => TrimInPieces(run, k, destination), out PieceTrim trim)) return false;
         using var untrimmed = run.Allocate<float>(destination.Length);
         if (!taskVector.TryEvaluate(run, start, untrimmed.View)) return false;
-        run.Kernels.ApplyMagnitudeCut(untrimmed.View, cut, destination, start);
-        run.Kernels.Scale(destination, rescale == Rescale.Inverse ? (float)(1.0 / density) : 1f);
+        run.Kernels.ApplyMagnitudeCut(untrimmed.View, trim.Cut, destination, start);
+        run.Kernels.Scale(destination, trim.Factor);
         return true;
     }
+
+    /// <summary>
+    /// The whole task vector's cut and rescale factor, from passes over pieces the size of
+    /// <paramref name="scratch"/> (a whole number of grid chunks, so the L1 sums split as the
+    /// CPU's do). The scratch is the caller's destination, written again afterwards.
+    /// </summary>
+    private PieceTrim? TrimInPieces(DeviceRun run, long k, ArrayView1D<float, Stride1D.Dense> scratch)
+    {
+        int pieceElements = checked((int)scratch.Length);
+        var cut = run.Kernels.FindTopKByMagnitudeInPieces(Length, k, pieceElements, (first, piece) => taskVector.TryEvaluate(run, first, piece));
+        if (cut is null) return null;
+        if (rescale != Rescale.L1) return new PieceTrim(cut.Value, rescale == Rescale.Inverse ? (float)(1.0 / density) : 1f);
+
+        ChunkOrderSum before = new(), after = new();
+        using var untrimmed = run.Allocate<float>(pieceElements);
+        for (long first = 0; first < Length; first += pieceElements)
+        {
+            int count = (int)Math.Min(pieceElements, Length - first);
+            var piece = untrimmed.View.SubView(0, count);
+            var trimmed = scratch.SubView(0, count);
+            if (!taskVector.TryEvaluate(run, first, piece)) return null;
+            run.Kernels.AddSumOfMagnitudes(piece, before);
+            run.Kernels.ApplyMagnitudeCut(piece, cut.Value, trimmed, first);
+            run.Kernels.AddSumOfMagnitudes(trimmed, after);
+        }
+        return new PieceTrim(cut.Value, GpuKernels.L1Factor(before.Value, after.Value));
+    }
+
+    private readonly record struct PieceTrim(DeviceMagnitudeCut Cut, float Factor);
 }

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ModelMerge.Compute.Cpu;
+using ModelMerge.Compute.Gpu;
 using ModelMerge.Methods;
 
 namespace ModelMerge.Plans.Devices;
@@ -10,8 +11,8 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
 {
     public override long Length => taskVector.Length;
 
-    /// <summary>The mask is per element; only the L1 rescale needs sums over the whole tensor.</summary>
-    public override bool Elementwise => (density >= 1 || rescale != Rescale.L1) && taskVector.Elementwise;
+    /// <summary>The mask is per element; the L1 rescale's whole-tensor sums are found first, over the pieces, when the tensor is split.</summary>
+    public override bool Elementwise => taskVector.Elementwise;
 
     public override double ScratchBuffers => taskVector.ScratchBuffers;
 
@@ -20,16 +21,29 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
         if (density >= 1) return taskVector.TryEvaluate(run, start, destination);
         // A density below 0 (or NaN): the CPU refuses it (DensityOutOfRange) with its own message.
         if (!(density >= 0)) return false;
-        if (!taskVector.TryEvaluate(run, start, destination)) return false;
         ulong key = CounterRandom.Key(seed, run.TensorName, modelIndex);
         ulong keepLimit = CounterRandom.KeepLimit(density);
-        float factor = rescale switch
-        {
-            Rescale.L1 => run.Kernels.DropL1Factor(destination, key, keepLimit),
-            Rescale.Inverse => density > 0 ? (float)(1.0 / density) : 1f,
-            _ => 1f,
-        };
+        bool split = destination.Length < Length;
+        // A split tensor's L1 factor comes first, from a pass over all its pieces (the destination is its scratch).
+        float factor = 1f;
+        if (rescale == Rescale.L1 && split && !run.TryRemember(this, () => L1FactorInPieces(run, key, keepLimit, destination), out factor)) return false;
+        if (!taskVector.TryEvaluate(run, start, destination)) return false;
+        if (rescale == Rescale.L1 && !split) factor = run.Kernels.DropL1Factor(destination, key, keepLimit);
+        if (rescale == Rescale.Inverse && density > 0) factor = (float)(1.0 / density);
         run.Kernels.Drop(destination, key, start, keepLimit, factor);
         return true;
+    }
+
+    /// <summary>Σ|τ| / Σ|τ·mask| over the whole task vector, from one pass over pieces the size of <paramref name="scratch"/> (whole grid chunks).</summary>
+    private float? L1FactorInPieces(DeviceRun run, ulong key, ulong keepLimit, ArrayView1D<float, Stride1D.Dense> scratch)
+    {
+        ChunkOrderSum before = new(), after = new();
+        for (long first = 0; first < Length; first += scratch.Length)
+        {
+            var piece = scratch.SubView(0, Math.Min(scratch.Length, Length - first));
+            if (!taskVector.TryEvaluate(run, first, piece)) return null;
+            run.Kernels.AddDropMagnitudeSums(piece, first, key, keepLimit, before, after);
+        }
+        return GpuKernels.L1Factor(before.Value, after.Value);
     }
 }

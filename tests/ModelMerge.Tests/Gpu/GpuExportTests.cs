@@ -54,24 +54,30 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
-    public static TheoryData<string, bool> SplitMerges => new()
+    public static TheoryData<string, long, bool> SplitMerges => new()
     {
-        { "task_arithmetic", true }, { "linear", true }, { "ties", true }, { "dare_linear", false },
+        { "task_arithmetic", 3_000_000, true }, { "linear", 3_000_000, true }, { "ties", 3_000_000, true }, { "ties_l1", 3_000_000, true },
+        { "dare_linear", 3_000_000, true }, { "slerp", 600_000, false },
     };
 
     /// <summary>
     /// A device budget of 3 MB splits the wide llama's larger tensors into pieces of one or two grid
-    /// chunks. Task arithmetic and linear are elementwise and still run on the GPU, piece by piece;
-    /// TIES finds each task vector's cut in passes over the pieces first, then trims piece by piece.
-    /// An L1 rescale needs whole-tensor sums, so the CPU computes those tensors.
+    /// chunks. Task arithmetic and linear are elementwise and run on the GPU piece by piece; TIES
+    /// finds each task vector's cut, and the L1 rescale (TIES's or DARE's) its sums, in passes over
+    /// the pieces first. SLERP's norms are not split yet: the CPU computes the SLERP tensors that
+    /// do not fit in 600 KB.
     /// </summary>
     [Theory]
     [MemberData(nameof(SplitMerges))]
-    public void Tensors_larger_than_the_device_budget_are_split_when_elementwise_and_left_to_the_cpu_otherwise(string method, bool allOnGpu)
+    public void Tensors_larger_than_the_device_budget_are_split_when_elementwise_and_left_to_the_cpu_otherwise(string method, long budget, bool allOnGpu)
     {
-        var merged = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide).Merge(method);
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        var merged = method == "ties_l1"
+            ? TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, models.TaskVectors(1.0, -0.4),
+                new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77, Rescale = Rescale.L1 })
+            : models.Merge(method);
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = 3_000_000 });
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
         var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
 
         Assert.Equal(cpu, gpu);
