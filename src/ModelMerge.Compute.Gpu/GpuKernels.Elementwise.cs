@@ -126,10 +126,18 @@ public sealed partial class GpuKernels
     /// <param name="a">The whole tensor: the grid chunks start at its first element.</param>
     public double Dot(ArrayView<float> a, ArrayView<float> b)
     {
+        var total = new ChunkOrderSum();
+        AddDot(a, b, total);
+        return total.Value;
+    }
+
+    /// <summary>Adds Σ a_j·b_j of one piece (starting on a grid chunk) to a running total, for tensors too large to hold.</summary>
+    public void AddDot(ArrayView<float> a, ArrayView<float> b, ChunkOrderSum total)
+    {
         var lanes = LaneSums(a.Length, 1, sums =>
             (_dotLanes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>(
                 ReductionKernels.DotLanes))((int)sums.Length, a, b, sums));
-        return LanePartials.Total(lanes, 1, 0);
+        total.Add(lanes, 1, 0);
     }
 
     /// <summary>Runs a per-(chunk, lane) kernel into a device buffer of <paramref name="width"/> sums per thread and brings the sums back.</summary>

@@ -12,8 +12,6 @@ internal abstract class CombiningDeviceNode(DeviceNode? baseTensor, IReadOnlyLis
 {
     public override long Length => terms[0].Length;
 
-    public override bool Elementwise => terms.All(t => t.Elementwise) && baseTensor?.Elementwise != false;
-
     public override double ScratchBuffers =>
         terms.Count + (baseTensor is null ? 0 : 1 + baseTensor.ScratchBuffers) + terms.Max(t => t.ScratchBuffers);
 

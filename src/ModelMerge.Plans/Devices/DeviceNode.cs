@@ -16,13 +16,12 @@ internal abstract class DeviceNode
     public abstract double ScratchBuffers { get; }
 
     /// <summary>
-    /// Whether any range of the tensor can be computed on its own: no whole-tensor reduction (a
-    /// top-k cut, an L1 sum, SLERP's norms) in this node or its inputs. Such plans can be computed
-    /// piece by piece when the whole tensor does not fit in device memory.
+    /// Writes elements [<paramref name="start"/>, start + destination.Length) of the tensor into
+    /// <paramref name="destination"/>. Every node takes a part, whose length is a whole number of
+    /// grid chunks except at the tensor's end: one that needs a whole-tensor statistic (a top-k
+    /// cut, an L1 sum, SLERP's dot products) works it out on its first part, in passes over parts
+    /// of that length, and remembers it in the <see cref="DeviceRun"/>.
     /// </summary>
-    public abstract bool Elementwise { get; }
-
-    /// <summary>Writes elements [<paramref name="start"/>, start + destination.Length) of the tensor into <paramref name="destination"/>; only an <see cref="Elementwise"/> node takes a part.</summary>
     /// <returns>
     /// False when the CPU must compute the tensor instead: an input holds NaN or ±∞ (the CPU
     /// reports it, or merges it under -AllowNonFinite, exactly as it always does), or a setting

@@ -12,8 +12,6 @@ internal sealed class DifferenceDeviceNode(DeviceNode fineTuned, DeviceNode base
     private bool BothStoredBFloat16 =>
         fineTuned is StoredDeviceNode { Tensor.DType: DType.BF16 } && baseTensor is StoredDeviceNode { Tensor.DType: DType.BF16 };
 
-    public override bool Elementwise => fineTuned.Elementwise && baseTensor.Elementwise;
-
     public override double ScratchBuffers => BothStoredBFloat16 ? 1 : Math.Max(fineTuned.ScratchBuffers, 1 + baseTensor.ScratchBuffers);
 
     public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)

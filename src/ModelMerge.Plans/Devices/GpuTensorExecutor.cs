@@ -40,7 +40,7 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget =
         if (bytesPerElement * node.Length > _budget)
         {
             piece = _budget / bytesPerElement / ChunkGrid.ChunkElements * ChunkGrid.ChunkElements;
-            if (!node.Elementwise || piece == 0) return false;
+            if (piece == 0) return false;
         }
 
         try

@@ -10,13 +10,6 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
 {
     public override long Length => taskVector.Length;
 
-    /// <summary>
-    /// The cut is a whole-tensor order statistic and the L1 rescale a pair of whole-tensor sums;
-    /// a tensor in pieces finds both first, in passes over its task vector's pieces, and then
-    /// trims piece by piece.
-    /// </summary>
-    public override bool Elementwise => taskVector.Elementwise;
-
     public override double ScratchBuffers => 1 + taskVector.ScratchBuffers;
 
     public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)

@@ -11,9 +11,6 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
 {
     public override long Length => taskVector.Length;
 
-    /// <summary>The mask is per element; the L1 rescale's whole-tensor sums are found first, over the pieces, when the tensor is split.</summary>
-    public override bool Elementwise => taskVector.Elementwise;
-
     public override double ScratchBuffers => taskVector.ScratchBuffers;
 
     public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)

@@ -16,8 +16,6 @@ internal sealed class StoredDeviceNode(TensorInfo tensor) : DeviceNode
 
     public override long Length => tensor.ElementCount;
 
-    public override bool Elementwise => true;
-
     public override double ScratchBuffers => tensor.DType == DType.F32 ? 0 : 0.5;
 
     public static bool Supports(TensorInfo tensor) => tensor.DType is DType.BF16 or DType.F16 or DType.F32;
