@@ -85,6 +85,37 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Equal(floats, int.Parse(computed.Split(' ')[3]));
     }
 
+    /// <summary>
+    /// A fine-tune with 100 more vocabulary rows than the base: its task vector is dropped (DARE,
+    /// L1 rescale) over all its rows, then cut to the base's rows for TIES. The GPU computes the
+    /// cut's inner tensor whole when the tensor fits, and piece by piece when it does not (the
+    /// drop's sums then run over the inner tensor's own grid chunks); both write the CPU's bytes.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(4_000_000L)]
+    public void A_vocabulary_cut_over_a_dropped_task_vector_writes_the_cpu_bytes(long? budget)
+    {
+        CheckpointHandle Model(string name, int rows, int seed)
+        {
+            var random = new Random(seed);
+            var values = Enumerable.Range(0, rows * 64).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f).ToArray();
+            string folder = SafetensorsFiles.WriteF32(_folder.Combine(name), [new TensorValues("model.embed_tokens.weight", [rows, 64], values)]);
+            File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"vocab_size\": {rows}, \"num_hidden_layers\": 0}}");
+            return CheckpointHandle.Open(folder);
+        }
+        var baseModel = Model("vocab-base", 4000, 1);
+        var dropped = TaskVectors.RandomDrop(TaskVectors.Difference(baseModel, Model("vocab-larger", 4100, 2)), 0.5, 7, 0, Rescale.L1);
+        var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, [dropped, TaskVectors.Difference(baseModel, Model("vocab-other", 4000, 3))],
+            new TaskArithmeticOptions { Density = [0.3] });
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains(said, line => line.StartsWith("The GPU computed 1 of 1 tensors", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Widening_a_bf16_checkpoint_to_f32_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor()
     {
