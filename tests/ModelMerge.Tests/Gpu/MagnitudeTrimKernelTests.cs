@@ -13,6 +13,19 @@ public class MagnitudeTrimKernelTests(SimulatedDevice device)
     // Three grid chunks, the last one partial: ties at the cut fall in every chunk.
     private const int Length = 2 * ChunkGrid.ChunkElements + 18_929;
 
+    /// <summary>The CPU's exact cut keeping <paramref name="k"/> of <paramref name="tau"/>, and the trimmed copy it gives chunk by chunk.</summary>
+    internal static (MagnitudeCut Cut, float[] Trimmed) CpuTrim(float[] tau, long k)
+    {
+        var cut = MagnitudeSelection.FindTopKExactly(new ArraySource(tau), k, new ChunkRunner(2));
+        var trimmed = (float[])tau.Clone();
+        for (long c = 0; c < ChunkGrid.ChunkCount(tau.Length); c++)
+        {
+            var (start, count) = ChunkGrid.Chunk(tau.Length, c);
+            cut.Apply(c, trimmed.AsSpan((int)start, count));
+        }
+        return (cut, trimmed);
+    }
+
     [Theory]
     [InlineData(0.1)]
     [InlineData(0.2)]
@@ -23,13 +36,7 @@ public class MagnitudeTrimKernelTests(SimulatedDevice device)
     {
         var tau = TiesInputs.TaskVector(Length, seed: 5, nonFinite: true);
         long k = MagnitudeTrim.KeepCount(density, Length, "w");
-        var cpuCut = MagnitudeSelection.FindTopKExactly(new ArraySource(tau), k, new ChunkRunner(2));
-        var cpu = (float[])tau.Clone();
-        for (long c = 0; c < ChunkGrid.ChunkCount(Length); c++)
-        {
-            var (start, count) = ChunkGrid.Chunk(Length, c);
-            cpuCut.Apply(c, cpu.AsSpan((int)start, count));
-        }
+        var (cpuCut, cpu) = CpuTrim(tau, k);
 
         var accelerator = device.Gpu.Accelerator;
         using var values = accelerator.Allocate1D(tau);
@@ -158,13 +165,7 @@ public class PiecewiseMagnitudeCutTests(SimulatedDevice device)
     {
         var tau = TiesInputs.TaskVector(Length, seed);
         long k = MagnitudeTrim.KeepCount(density, Length, "w");
-        var cpuCut = MagnitudeSelection.FindTopKExactly(new ArraySource(tau), k, new ChunkRunner(2));
-        var cpu = (float[])tau.Clone();
-        for (long c = 0; c < ChunkGrid.ChunkCount(Length); c++)
-        {
-            var (start, count) = ChunkGrid.Chunk(Length, c);
-            cpuCut.Apply(c, cpu.AsSpan((int)start, count));
-        }
+        var (cpuCut, cpu) = MagnitudeTrimKernelTests.CpuTrim(tau, k);
 
         var accelerator = device.Gpu.Accelerator;
         using var whole = accelerator.Allocate1D(tau);
