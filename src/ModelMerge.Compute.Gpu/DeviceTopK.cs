@@ -24,19 +24,47 @@ internal sealed class DeviceTopK(Accelerator accelerator)
 
     public DeviceMagnitudeCut Find(ArrayView<float> values, long k)
     {
-        if (k < 1 || k > values.Length) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in [1, {values.Length}].");
         // The kernels index with 32 bits.
         _ = checked((int)values.Length);
+        return Cut(values.Length, k, visit =>
+        {
+            visit(0, values);
+            return true;
+        })!.Value;
+    }
 
+    /// <summary>
+    /// The same cut for a tensor too large to hold whole: <paramref name="readPiece"/>(start,
+    /// destination) writes elements [start, start + destination.Length) of it, and is called for
+    /// every piece once per pass (the high bits, the low bits, and the ties when some are dropped).
+    /// </summary>
+    /// <returns>Null when <paramref name="readPiece"/> refused a piece.</returns>
+    public DeviceMagnitudeCut? FindInPieces(long length, long k, int pieceElements, Func<long, ArrayView<float>, bool> readPiece)
+    {
+        CheckK(length, k);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pieceElements, 1);
+        using var piece = accelerator.Allocate1D<float>(Math.Min(pieceElements, length));
+        return Cut(length, k, visit => EachPiece(length, piece.View, readPiece, visit));
+    }
+
+    /// <summary>
+    /// The radix select over a tensor that <paramref name="eachPiece"/> hands over piece by piece,
+    /// in index order, once per call (one piece when the tensor is held whole). The histograms add
+    /// up across pieces and ties are counted in index order across them, so the cut is the whole
+    /// tensor's however it is split. Null when a piece could not be read.
+    /// </summary>
+    private DeviceMagnitudeCut? Cut(long length, long k, Func<Action<long, ArrayView<float>>, bool> eachPiece)
+    {
+        CheckK(length, k);
         _high ??= accelerator.Allocate1D<long>(MagnitudeSelection.HighBuckets);
         _high.MemSetToZero();
-        HighHistogram(values);
+        if (!eachPiece((_, values) => HighHistogram(values))) return null;
         var (highBucket, aboveHigh) = MagnitudeSelection.FindBucket(_high.GetAsArray1D(), MagnitudeSelection.HighBuckets, k);
         long needInBucket = k - aboveHigh;
 
         _low ??= accelerator.Allocate1D<long>(LowBuckets);
         _low.MemSetToZero();
-        LowHistogram(values, (uint)highBucket);
+        if (!eachPiece((_, values) => LowHistogram(values, (uint)highBucket))) return null;
         var low = _low.GetAsArray1D();
         var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(low, LowBuckets, needInBucket);
 
@@ -44,59 +72,26 @@ internal sealed class DeviceTopK(Accelerator accelerator)
         long keep = needInBucket - aboveLow;
         long atThreshold = low[lowBucket];
         // As on the CPU: a zero cut keeps every zero (−0 stays −0), and with all ties kept index order is moot.
-        long lastKept = threshold == 0 || keep == atThreshold ? long.MaxValue : LastKeptTie(values, threshold, keep);
+        if (threshold == 0 || keep == atThreshold) return new DeviceMagnitudeCut(threshold, keep, atThreshold, long.MaxValue);
+        if (keep <= 0) return new DeviceMagnitudeCut(threshold, keep, atThreshold, -1);
+
+        long seen = 0;
+        long lastKept = -1;
+        bool read = eachPiece((start, values) =>
+        {
+            if (lastKept >= 0) return;
+            long local = NthTie(values, threshold, keep - seen, out long inPiece);
+            if (local >= 0) lastKept = start + local;
+            else seen += inPiece;
+        });
+        if (!read) return null;
+        if (lastKept < 0) throw new InvalidOperationException("the device counted fewer elements at the threshold than its histogram did.");
         return new DeviceMagnitudeCut(threshold, keep, atThreshold, lastKept);
     }
 
-    /// <summary>
-    /// The same cut for a tensor too large to hold whole: <paramref name="readPiece"/>(start,
-    /// destination) writes elements [start, start + destination.Length) of it, and is called for
-    /// every piece once per pass (the high bits, the low bits, and the ties when some are dropped).
-    /// The histograms add up across pieces, and ties are counted in index order across them, so
-    /// the cut is the one <see cref="Find"/> gives for the whole tensor.
-    /// </summary>
-    /// <returns>Null when <paramref name="readPiece"/> refused a piece.</returns>
-    public DeviceMagnitudeCut? FindInPieces(long length, long k, int pieceElements, Func<long, ArrayView<float>, bool> readPiece)
+    private static void CheckK(long length, long k)
     {
         if (k < 1 || k > length) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in [1, {length}].");
-        ArgumentOutOfRangeException.ThrowIfLessThan(pieceElements, 1);
-        using var piece = accelerator.Allocate1D<float>(Math.Min(pieceElements, length));
-
-        _high ??= accelerator.Allocate1D<long>(MagnitudeSelection.HighBuckets);
-        _high.MemSetToZero();
-        if (!EachPiece(length, piece.View, readPiece, (_, values) => HighHistogram(values))) return null;
-        var (highBucket, aboveHigh) = MagnitudeSelection.FindBucket(_high.GetAsArray1D(), MagnitudeSelection.HighBuckets, k);
-        long needInBucket = k - aboveHigh;
-
-        _low ??= accelerator.Allocate1D<long>(LowBuckets);
-        _low.MemSetToZero();
-        if (!EachPiece(length, piece.View, readPiece, (_, values) => LowHistogram(values, (uint)highBucket))) return null;
-        var low = _low.GetAsArray1D();
-        var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(low, LowBuckets, needInBucket);
-
-        uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
-        long keep = needInBucket - aboveLow;
-        long atThreshold = low[lowBucket];
-        long lastKept = long.MaxValue;
-        if (threshold != 0 && keep != atThreshold)
-        {
-            if (keep <= 0) lastKept = -1;
-            else
-            {
-                long seen = 0;
-                long found = -1;
-                bool read = EachPiece(length, piece.View, readPiece, (start, values) =>
-                {
-                    if (found >= 0) return;
-                    long local = NthTie(values, threshold, keep - seen, out long inPiece);
-                    if (local >= 0) found = start + local;
-                    else seen += inPiece;
-                });
-                if (!read) return null;
-                lastKept = found >= 0 ? found : throw new InvalidOperationException("the device counted fewer elements at the threshold than its histogram did.");
-            }
-        }
-        return new DeviceMagnitudeCut(threshold, keep, atThreshold, lastKept);
     }
 
     private static bool EachPiece(long length, ArrayView<float> buffer, Func<long, ArrayView<float>, bool> readPiece, Action<long, ArrayView<float>> visit)
@@ -117,14 +112,6 @@ internal sealed class DeviceTopK(Accelerator accelerator)
     private void LowHistogram(ArrayView<float> values, uint highBucket) =>
         (_lowHistogram ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, uint, ArrayView<long>>(MagnitudeKernels.LowHistogram))
             ((int)values.Length, values, highBucket, _low!.View);
-
-    /// <summary>The flat index of the <paramref name="keep"/>-th element equal to <paramref name="threshold"/>, in index order.</summary>
-    private long LastKeptTie(ArrayView<float> values, uint threshold, long keep)
-    {
-        if (keep <= 0) return -1;
-        long index = NthTie(values, threshold, keep, out _);
-        return index >= 0 ? index : throw new InvalidOperationException("the device counted fewer elements at the threshold than its histogram did.");
-    }
 
     /// <summary>
     /// The index in <paramref name="values"/> of its <paramref name="nth"/> element equal to

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using System.Runtime.InteropServices;
 
 namespace ModelMerge.Compute.Gpu;
 
@@ -70,7 +71,7 @@ public sealed class GpuAccelerator : IDisposable
             staged.Upload(source, destination);
             return;
         }
-        destination.CopyFromCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source), source.Length);
+        destination.CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
         Accelerator.Synchronize();
     }
 

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ModelMerge.Compute.Cpu;
 
 namespace ModelMerge.Compute.Gpu;
 
@@ -91,11 +92,8 @@ public sealed partial class GpuKernels
     public float DropL1Factor(ArrayView<float> taskVector, ulong key, ulong keepLimit)
     {
         var (before, after) = DropMagnitudeSums(taskVector, key, keepLimit);
-        return L1Factor(before, after);
+        return Reductions.L1RescaleRatio(before, after);
     }
-
-    /// <summary>mergekit's guard on the L1 rule: 1 when either sum is below 1e-7, else before / after rounded to float32.</summary>
-    public static float L1Factor(double before, double after) => before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
 
     /// <summary>Σ|τ| and Σ|τ·mask| in float64, summed per chunk and lane and then added in the CPU's order.</summary>
     internal (double Before, double After) DropMagnitudeSums(ArrayView<float> taskVector, ulong key, ulong keepLimit)

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ModelMerge.Compute.Cpu;
 
 namespace ModelMerge.Compute.Gpu;
 
@@ -53,7 +54,7 @@ public sealed partial class GpuKernels
     /// <c>Reductions.SumOfMagnitudes</c> and then in chunk order; this reproduces both orders.
     /// </summary>
     public float L1RescaleFactor(ArrayView<float> original, ArrayView<float> trimmed) =>
-        L1Factor(SumOfMagnitudes(original), SumOfMagnitudes(trimmed));
+        Reductions.L1RescaleRatio(SumOfMagnitudes(original), SumOfMagnitudes(trimmed));
 
     /// <summary>
     /// Multiplies every element by <paramref name="factor"/> in place, as <c>MagnitudeTrim.Apply</c>
@@ -94,11 +95,9 @@ public sealed partial class GpuKernels
     /// <summary>Adds Σ|x| of one piece (starting on a grid chunk) to a running total, for a tensor too large to hold.</summary>
     public void AddSumOfMagnitudes(ArrayView<float> piece, ChunkOrderSum total)
     {
-        long chunks = ChunkGrid.ChunkCount(piece.Length);
-        if (chunks == 0) return;
-        using var lanes = accelerator.Allocate1D<double>(chunks * RescaleKernels.Lanes);
-        (_sumOfMagnitudes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>>(RescaleKernels.SumOfMagnitudesPerLane))
-            ((int)lanes.Length, piece, lanes.View);
-        total.Add(lanes.GetAsArray1D(), 1, 0);
+        var lanes = LaneSums(piece.Length, 1, sums =>
+            (_sumOfMagnitudes ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>>(RescaleKernels.SumOfMagnitudesPerLane))
+                ((int)sums.Length, piece, sums));
+        total.Add(lanes, 1, 0);
     }
 }

@@ -7,7 +7,7 @@ namespace ModelMerge.Compute.Gpu;
 internal static class RescaleKernels
 {
     /// <summary>The running sums of the CPU's float64 reductions.</summary>
-    public const int Lanes = 8;
+    public const int Lanes = LanePartials.Lanes;
 
     /// <summary>
     /// One thread per (grid chunk, lane): lane l of chunk c sums |x_j| for j ≡ l (mod 8) in index

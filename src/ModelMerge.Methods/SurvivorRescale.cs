@@ -36,14 +36,17 @@ public static class SurvivorRescale
             before += partials[c];
             after += partials[c + 1];
         }
-        return before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
+        return Reductions.L1RescaleRatio(before, after);
     }
 
-    public static float Factor(Rescale rescale, double density, IChunkSource taskVector, ChunkMask mask, ChunkRunner runner) => rescale switch
+    public static float Factor(Rescale rescale, double density, IChunkSource taskVector, ChunkMask mask, ChunkRunner runner) =>
+        rescale == Rescale.L1 ? L1Factor(taskVector, mask, runner) : Fixed(rescale, density);
+
+    /// <summary>The factor of a rule that needs no pass over the tensor: 1 for none, 1/density (rounded to float32) for inverse.</summary>
+    public static float Fixed(Rescale rescale, double density) => rescale switch
     {
         Rescale.None => 1f,
         Rescale.Inverse => density > 0 ? (float)(1.0 / density) : 1f,
-        Rescale.L1 => L1Factor(taskVector, mask, runner),
-        _ => throw new ArgumentOutOfRangeException(nameof(rescale)),
+        _ => throw new ArgumentOutOfRangeException(nameof(rescale), rescale, "the L1 rule sums the tensor: see L1Factor."),
     };
 }

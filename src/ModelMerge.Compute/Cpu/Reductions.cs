@@ -79,4 +79,10 @@ public static class Reductions
 
     /// <summary>Σ x_j² in float64 (the squared L2 norm), in the same fixed lane order as <see cref="Dot"/>.</summary>
     public static double SumOfSquares(ReadOnlySpan<float> values) => Dot(values, values);
+
+    /// <summary>
+    /// mergekit's L1 rescale factor from Σ|τ| before and after a drop: before / after rounded to
+    /// float32, 1 when either is below 1e-7 (its guard against dividing by nothing).
+    /// </summary>
+    public static float L1RescaleRatio(double before, double after) => before < 1e-7 || after < 1e-7 ? 1f : (float)(before / after);
 }

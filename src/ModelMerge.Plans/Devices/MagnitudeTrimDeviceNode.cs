@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ModelMerge.Compute.Cpu;
 using ModelMerge.Compute.Gpu;
 using ModelMerge.Methods;
 
@@ -26,12 +27,7 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
         if (!taskVector.TryEvaluate(run, 0, untrimmed.View)) return false;
         var cut = run.Kernels.FindTopKByMagnitude(untrimmed.View, k);
         run.Kernels.ApplyMagnitudeCut(untrimmed.View, cut, destination);
-        float factor = rescale switch
-        {
-            Rescale.L1 => run.Kernels.L1RescaleFactor(untrimmed.View, destination),
-            Rescale.Inverse => (float)(1.0 / density),
-            _ => 1f,
-        };
+        float factor = rescale == Rescale.L1 ? run.Kernels.L1RescaleFactor(untrimmed.View, destination) : SurvivorRescale.Fixed(rescale, density);
         run.Kernels.Scale(destination, factor);
         return true;
     }
@@ -57,7 +53,7 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
         int pieceElements = checked((int)scratch.Length);
         var cut = run.Kernels.FindTopKByMagnitudeInPieces(Length, k, pieceElements, (first, piece) => taskVector.TryEvaluate(run, first, piece));
         if (cut is null) return null;
-        if (rescale != Rescale.L1) return new PieceTrim(cut.Value, rescale == Rescale.Inverse ? (float)(1.0 / density) : 1f);
+        if (rescale != Rescale.L1) return new PieceTrim(cut.Value, SurvivorRescale.Fixed(rescale, density));
 
         ChunkOrderSum before = new(), after = new();
         using var untrimmed = run.Allocate<float>(pieceElements);
@@ -71,7 +67,7 @@ internal sealed class MagnitudeTrimDeviceNode(DeviceNode taskVector, double dens
             run.Kernels.ApplyMagnitudeCut(piece, cut.Value, trimmed, first);
             run.Kernels.AddSumOfMagnitudes(trimmed, after);
         }
-        return new PieceTrim(cut.Value, GpuKernels.L1Factor(before.Value, after.Value));
+        return new PieceTrim(cut.Value, Reductions.L1RescaleRatio(before.Value, after.Value));
     }
 
     private readonly record struct PieceTrim(DeviceMagnitudeCut Cut, float Factor);

@@ -22,11 +22,10 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
         ulong keepLimit = CounterRandom.KeepLimit(density);
         bool split = destination.Length < Length;
         // A split tensor's L1 factor comes first, from a pass over all its pieces (the destination is its scratch).
-        float factor = 1f;
+        float factor = rescale == Rescale.L1 ? 1f : SurvivorRescale.Fixed(rescale, density);
         if (rescale == Rescale.L1 && split && !run.TryRemember(this, () => L1FactorInPieces(run, key, keepLimit, destination), out factor)) return false;
         if (!taskVector.TryEvaluate(run, start, destination)) return false;
         if (rescale == Rescale.L1 && !split) factor = run.Kernels.DropL1Factor(destination, key, keepLimit);
-        if (rescale == Rescale.Inverse && density > 0) factor = (float)(1.0 / density);
         run.Kernels.Drop(destination, key, start, keepLimit, factor);
         return true;
     }
@@ -41,6 +40,6 @@ internal sealed class RandomDropDeviceNode(DeviceNode taskVector, double density
             if (!taskVector.TryEvaluate(run, first, piece)) return null;
             run.Kernels.AddDropMagnitudeSums(piece, first, key, keepLimit, before, after);
         }
-        return GpuKernels.L1Factor(before.Value, after.Value);
+        return Reductions.L1RescaleRatio(before.Value, after.Value);
     }
 }
