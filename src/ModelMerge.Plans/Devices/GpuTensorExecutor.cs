@@ -32,9 +32,9 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget =
     /// <returns>False when the CPU must compute this tensor (nothing was written).</returns>
     public bool TryWrite(ITensorPlan plan, OutputTensor output, PlanContext context, Func<int, byte[]> rent, Action<byte[], int> write, int blockBytes)
     {
-        if (output.DType is not (DType.BF16 or DType.F32)) return false;
+        if (output.DType is not (DType.BF16 or DType.F16 or DType.F32)) return false;
         if (DevicePlanCompiler.Compile(plan) is not DeviceNode node || node.Length == 0) return false;
-        // Per element: the destination, the scratch, and the bf16 result on its way back.
+        // Per element: the destination, the scratch, and the 16-bit result on its way back.
         long bytesPerElement = (long)Math.Ceiling((node.ScratchBuffers + 1.5) * sizeof(float));
         long piece = node.Length;
         if (bytesPerElement * node.Length > _budget)
@@ -79,7 +79,8 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget =
             return;
         }
         using var bits = gpu.Accelerator.Allocate1D<ushort>(values.Length);
-        gpu.Kernels.NarrowBFloat16(values, bits.View);
+        if (dtype == DType.F16) gpu.Kernels.NarrowHalf(values, bits.View);
+        else gpu.Kernels.NarrowBFloat16(values, bits.View);
         Download(bits.View, rent, write, blockBytes);
     }
 

@@ -54,6 +54,25 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
+    /// <summary>
+    /// Merged values rounded to IEEE half on the device write the CPU's bytes (every half pattern
+    /// and rounding tie is checked in <see cref="HalfConversionKernelTests"/>).
+    /// </summary>
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("task_arithmetic")]
+    [InlineData("slerp")]
+    public void A_merge_written_as_f16_on_the_gpu_has_the_cpu_bytes(string method)
+    {
+        var merged = new GeneratedLlamaSet(_folder.Combine("tiny"), LlamaShape.Tiny).Merge(method);
+
+        var (gpu, said) = Export(merged, new ExportOptions { DType = DType.F16, Accelerator = device.Gpu });
+        var (cpu, _) = Export(merged, new ExportOptions { DType = DType.F16, Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
     public static TheoryData<string, long> SplitMerges => new()
     {
         { "task_arithmetic", 3_000_000 }, { "linear", 3_000_000 }, { "ties", 3_000_000 }, { "ties_l1", 3_000_000 },
@@ -116,14 +135,16 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains(said, line => line.StartsWith("The GPU computed 1 of 1 tensors", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Widening_a_bf16_checkpoint_to_f32_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor()
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F16)]
+    public void Converting_a_bf16_checkpoint_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor(DType dtype)
     {
         var checkpoint = CheckpointHandle.Open(Generate("model"));
         int floats = checkpoint.Tensors.Count(t => t.IsMergeable);
 
-        var (gpu, said) = Export(checkpoint, new ExportOptions { DType = DType.F32, Accelerator = device.Gpu });
-        var (cpu, _) = Export(checkpoint, new ExportOptions { DType = DType.F32, Device = ComputeDevice.Cpu });
+        var (gpu, said) = Export(checkpoint, new ExportOptions { DType = dtype, Accelerator = device.Gpu });
+        var (cpu, _) = Export(checkpoint, new ExportOptions { DType = dtype, Device = ComputeDevice.Cpu });
 
         Assert.Equal(cpu, gpu);
         Assert.Contains($"The GPU computed {floats} of {checkpoint.TensorCount} tensors; the CPU copied or computed the rest.", said);
