@@ -22,16 +22,7 @@ internal sealed class DeviceTopK(Accelerator accelerator)
     private MemoryBuffer1D<long, Stride1D.Dense>? _high;
     private MemoryBuffer1D<long, Stride1D.Dense>? _low;
 
-    public DeviceMagnitudeCut Find(ArrayView<float> values, long k)
-    {
-        // The kernels index with 32 bits.
-        _ = checked((int)values.Length);
-        return Cut(values.Length, k, visit =>
-        {
-            visit(0, values);
-            return true;
-        })!.Value;
-    }
+    public DeviceMagnitudeCut Find(ArrayView<float> values, long k) => Cut(values.Length, k, Whole(values))!.Value;
 
     /// <summary>
     /// The same cut for a tensor too large to hold whole: <paramref name="readPiece"/>(start,
@@ -42,9 +33,50 @@ internal sealed class DeviceTopK(Accelerator accelerator)
     public DeviceMagnitudeCut? FindInPieces(long length, long k, int pieceElements, Func<long, ArrayView<float>, bool> readPiece)
     {
         CheckK(length, k);
+        return InPieces(length, pieceElements, readPiece, eachPiece => Cut(length, k, eachPiece));
+    }
+
+    public DeviceRankBoundary FindBoundary(ArrayView<float> values, long position) => Boundary(values.Length, position, Whole(values))!.Value;
+
+    /// <summary><see cref="FindBoundary"/> over pieces, as <see cref="FindInPieces"/> reads them; null when a piece was refused.</summary>
+    public DeviceRankBoundary? FindBoundaryInPieces(long length, long position, int pieceElements, Func<long, ArrayView<float>, bool> readPiece) =>
+        InPieces(length, pieceElements, readPiece, eachPiece => Boundary(length, position, eachPiece));
+
+    /// <summary>A tensor held whole, as the one piece of every pass.</summary>
+    private static Func<Action<long, ArrayView<float>>, bool> Whole(ArrayView<float> values)
+    {
+        // The kernels index with 32 bits.
+        _ = checked((int)values.Length);
+        return visit =>
+        {
+            visit(0, values);
+            return true;
+        };
+    }
+
+    /// <summary>Runs <paramref name="select"/> with passes that read the tensor into one device buffer of <paramref name="pieceElements"/>, piece after piece.</summary>
+    private T? InPieces<T>(long length, int pieceElements, Func<long, ArrayView<float>, bool> readPiece,
+        Func<Func<Action<long, ArrayView<float>>, bool>, T?> select) where T : struct
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(pieceElements, 1);
         using var piece = accelerator.Allocate1D<float>(Math.Min(pieceElements, length));
-        return Cut(length, k, visit => EachPiece(length, piece.View, readPiece, visit));
+        return select(visit => EachPiece(length, piece.View, readPiece, visit));
+    }
+
+    /// <summary>
+    /// The position <paramref name="position"/> (0 ≤ position &lt; length) of the ascending
+    /// magnitude order, lower index first among equals (<c>RankBoundary.Find</c>): the top-k
+    /// select for k = length − position, its run of ties read from the other end.
+    /// </summary>
+    /// <returns>Null when <paramref name="eachPiece"/> could not read a piece.</returns>
+    private DeviceRankBoundary? Boundary(long length, long position, Func<Action<long, ArrayView<float>>, bool> eachPiece)
+    {
+        if (position < 0 || position >= length) throw new ArgumentOutOfRangeException(nameof(position), $"position must be in [0, {length}).");
+        if (position == 0) return DeviceRankBoundary.First;
+        if (Select(length, length - position, eachPiece) is not var (threshold, keep, atThreshold)) return null;
+        // As the CPU's boundary: a cut that keeps its whole run of ties, or sits at zero, leaves no tie below.
+        if (threshold == 0 || keep == atThreshold) return new DeviceRankBoundary(threshold, -1);
+        return NthTie(eachPiece, threshold, atThreshold - keep) is long lastBelow ? new DeviceRankBoundary(threshold, lastBelow) : null;
     }
 
     /// <summary>
@@ -54,6 +86,16 @@ internal sealed class DeviceTopK(Accelerator accelerator)
     /// tensor's however it is split. Null when a piece could not be read.
     /// </summary>
     private DeviceMagnitudeCut? Cut(long length, long k, Func<Action<long, ArrayView<float>>, bool> eachPiece)
+    {
+        if (Select(length, k, eachPiece) is not var (threshold, keep, atThreshold)) return null;
+        // As on the CPU: a zero cut keeps every zero (−0 stays −0), and with all ties kept index order is moot.
+        if (threshold == 0 || keep == atThreshold) return new DeviceMagnitudeCut(threshold, keep, atThreshold, long.MaxValue);
+        if (keep <= 0) return new DeviceMagnitudeCut(threshold, keep, atThreshold, -1);
+        return NthTie(eachPiece, threshold, keep) is long lastKept ? new DeviceMagnitudeCut(threshold, keep, atThreshold, lastKept) : null;
+    }
+
+    /// <summary>The two histogram passes: the k-th largest magnitude's bits, how many of its equals the top k hold, and how many equal it in all.</summary>
+    private (uint Threshold, long Keep, long AtThreshold)? Select(long length, long k, Func<Action<long, ArrayView<float>>, bool> eachPiece)
     {
         CheckK(length, k);
         _high ??= accelerator.Allocate1D<long>(MagnitudeSelection.HighBuckets);
@@ -67,26 +109,24 @@ internal sealed class DeviceTopK(Accelerator accelerator)
         if (!eachPiece((_, values) => LowHistogram(values, (uint)highBucket))) return null;
         var low = _low.GetAsArray1D();
         var (lowBucket, aboveLow) = MagnitudeSelection.FindBucket(low, LowBuckets, needInBucket);
+        return (((uint)highBucket << 16) | (uint)lowBucket, needInBucket - aboveLow, low[lowBucket]);
+    }
 
-        uint threshold = ((uint)highBucket << 16) | (uint)lowBucket;
-        long keep = needInBucket - aboveLow;
-        long atThreshold = low[lowBucket];
-        // As on the CPU: a zero cut keeps every zero (−0 stays −0), and with all ties kept index order is moot.
-        if (threshold == 0 || keep == atThreshold) return new DeviceMagnitudeCut(threshold, keep, atThreshold, long.MaxValue);
-        if (keep <= 0) return new DeviceMagnitudeCut(threshold, keep, atThreshold, -1);
-
+    /// <summary>The flat index of the <paramref name="nth"/> element (1-based, index order) whose magnitude is <paramref name="threshold"/>; null when a piece could not be read.</summary>
+    private long? NthTie(Func<Action<long, ArrayView<float>>, bool> eachPiece, uint threshold, long nth)
+    {
         long seen = 0;
-        long lastKept = -1;
+        long found = -1;
         bool read = eachPiece((start, values) =>
         {
-            if (lastKept >= 0) return;
-            long local = NthTie(values, threshold, keep - seen, out long inPiece);
-            if (local >= 0) lastKept = start + local;
+            if (found >= 0) return;
+            long local = NthTie(values, threshold, nth - seen, out long inPiece);
+            if (local >= 0) found = start + local;
             else seen += inPiece;
         });
         if (!read) return null;
-        if (lastKept < 0) throw new InvalidOperationException("the device counted fewer elements at the threshold than its histogram did.");
-        return new DeviceMagnitudeCut(threshold, keep, atThreshold, lastKept);
+        if (found < 0) throw new InvalidOperationException("the device counted fewer elements at the threshold than its histogram did.");
+        return found;
     }
 
     private static void CheckK(long length, long k)

@@ -37,4 +37,18 @@ internal static class MagnitudeKernels
         bool keep = magnitude > threshold || (magnitude == threshold && i <= lastKeptTie);
         trimmed[i] = Interop.IntAsFloat(keep ? bits : 0u);
     }
+
+    /// <summary>
+    /// Breadcrumbs' band: kept when at or above the lower boundary and below the upper one, the
+    /// ties at each boundary split by their flat index (relative to this piece); dropped as +0.
+    /// </summary>
+    public static void ApplyBand(Index1D i, ArrayView<float> values, uint lowerThreshold, long lowerLastTieBelow, uint upperThreshold,
+        long upperLastTieBelow, ArrayView<float> trimmed)
+    {
+        uint bits = Interop.FloatAsInt(values[i]);
+        uint magnitude = bits & 0x7FFF_FFFFu;
+        bool atOrAboveLower = magnitude > lowerThreshold || (magnitude == lowerThreshold && i > lowerLastTieBelow);
+        bool belowUpper = magnitude < upperThreshold || (magnitude == upperThreshold && i <= upperLastTieBelow);
+        trimmed[i] = Interop.IntAsFloat(atOrAboveLower && belowUpper ? bits : 0u);
+    }
 }

@@ -25,6 +25,8 @@ internal static class DevicePlanCompiler
                     ? new SignConsensusDeviceNode(tiesBase, vectors, [.. ties.Weights], ties.Rule, ties.Normalize, ties.Lambda) : null;
             case MagnitudeTrimPlan trim:
                 return Compile(trim.TaskVector) is { } trimmed ? new MagnitudeTrimDeviceNode(trimmed, trim.Density, trim.Rescale) : null;
+            case OutlierTrimPlan band:
+                return Compile(band.TaskVector) is { } banded ? new OutlierTrimDeviceNode(banded, band.Density, band.Gamma, band.Rescale, band.MergekitQuirks) : null;
             case RandomDropPlan drop:
                 return Compile(drop.TaskVector) is { } dropped ? new RandomDropDeviceNode(dropped, drop.Density, drop.Seed, drop.ModelIndex, drop.Rescale) : null;
             case MethodPlan { Method: Linear linear } soup when soup.Models.Select(Compile).ToList() is var models && models.All(m => m is not null):

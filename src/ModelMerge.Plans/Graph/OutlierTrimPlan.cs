@@ -12,6 +12,17 @@ public sealed class OutlierTrimPlan(ITensorPlan taskVector, double density, doub
 
     public IEnumerable<ITensorPlan> Inputs => [taskVector];
 
+    public ITensorPlan TaskVector => taskVector;
+
+    public double Density => density;
+
+    public double Gamma => gamma;
+
+    public Rescale Rescale => rescale;
+
+    /// <summary>With no outlier to drop, keep nothing, as mergekit's empty slice does.</summary>
+    public bool MergekitQuirks => mergekitQuirks;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

@@ -37,7 +37,8 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     public static TheoryData<string, string> Merges => new()
     {
         { "tiny", "ties" }, { "tiny", "dare_ties" }, { "tiny", "dare_linear" }, { "tiny", "task_arithmetic" }, { "tiny", "linear" }, { "tiny", "slerp" },
-        { "wide", "ties" }, { "wide", "slerp" },
+        { "tiny", "breadcrumbs" }, { "tiny", "breadcrumbs_ties" },
+        { "wide", "ties" }, { "wide", "slerp" }, { "wide", "breadcrumbs_ties" },
     };
 
     [Theory]
@@ -76,23 +77,23 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     public static TheoryData<string, long> SplitMerges => new()
     {
         { "task_arithmetic", 3_000_000 }, { "linear", 3_000_000 }, { "ties", 3_000_000 }, { "ties_l1", 3_000_000 },
-        { "dare_linear", 3_000_000 }, { "slerp", 1_200_000 },
+        { "dare_linear", 3_000_000 }, { "slerp", 1_200_000 }, { "breadcrumbs_ties", 3_000_000 }, { "breadcrumbs_l1", 3_000_000 },
     };
 
     /// <summary>
     /// A small device budget splits the wide llama's larger tensors into pieces of one or two grid
     /// chunks, and the GPU still computes every one of them. Task arithmetic and linear are
     /// elementwise; what needs the whole tensor is found first, in passes over the pieces: TIES's
-    /// cut for each task vector, the L1 rescale's sums (TIES's and DARE's), SLERP's dot products.
+    /// cut for each task vector, breadcrumbs' two edges, the L1 rescale's sums (TIES's and DARE's), SLERP's dot products.
     /// </summary>
     [Theory]
     [MemberData(nameof(SplitMerges))]
     public void Tensors_larger_than_the_device_budget_are_computed_on_the_gpu_in_pieces(string method, long budget)
     {
         var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
-        var merged = method == "ties_l1"
-            ? TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, models.TaskVectors(1.0, -0.4),
-                new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77, Rescale = Rescale.L1 })
+        var merged = method.EndsWith("_l1", StringComparison.Ordinal)
+            ? TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method[..^3])!, models.TaskVectors(1.0, -0.4),
+                new TaskArithmeticOptions { Density = [0.3], Gamma = [0.1], Lambda = 0.9, Seed = 77, Rescale = Rescale.L1 })
             : models.Merge(method);
 
         var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
