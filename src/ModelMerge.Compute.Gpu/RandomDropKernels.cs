@@ -44,7 +44,7 @@ internal static class RandomDropKernels
         sums[2 * (long)thread + 1] = kept;
     }
 
-    private static bool Keep(ulong key, long element, ulong keepLimit)
+    internal static bool Keep(ulong key, long element, ulong keepLimit)
     {
         ulong z = key + (ulong)(element + 1) * Golden;
         z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9;

@@ -29,6 +29,9 @@ internal static class DevicePlanCompiler
                 return Compile(band.TaskVector) is { } banded ? new OutlierTrimDeviceNode(banded, band.Density, band.Gamma, band.Rescale, band.MergekitQuirks) : null;
             case RandomDropPlan drop:
                 return Compile(drop.TaskVector) is { } dropped ? new RandomDropDeviceNode(dropped, drop.Density, drop.Seed, drop.ModelIndex, drop.Rescale) : null;
+            case RankedDropPlan ranked:
+                return Compile(ranked.TaskVector) is { } ranks
+                    ? new RankedDropDeviceNode(ranks, [.. ranked.Shape], ranked.Density, ranked.Epsilon, ranked.Seed, ranked.ModelIndex, ranked.Rescale) : null;
             case MethodPlan { Method: Linear linear } soup when soup.Models.Select(Compile).ToList() is var models && models.All(m => m is not null):
                 // Weights that cancel are left to the CPU, which refuses them (WeightsSumToZero) with its own message.
                 double total = linear.Weights.Sum();

@@ -17,6 +17,20 @@ public sealed class RankedDropPlan(ITensorPlan taskVector, long[] shape, double 
 
     public IEnumerable<ITensorPlan> Inputs => [taskVector];
 
+    public ITensorPlan TaskVector => taskVector;
+
+    public IReadOnlyList<long> Shape => shape;
+
+    public double Density => density;
+
+    public double Epsilon => epsilon;
+
+    public ulong Seed => seed;
+
+    public int ModelIndex => modelIndex;
+
+    public Rescale Rescale => rescale;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inner = taskVector.Prepare(tensorName, context);

@@ -37,7 +37,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     public static TheoryData<string, string> Merges => new()
     {
         { "tiny", "ties" }, { "tiny", "dare_ties" }, { "tiny", "dare_linear" }, { "tiny", "task_arithmetic" }, { "tiny", "linear" }, { "tiny", "slerp" },
-        { "tiny", "breadcrumbs" }, { "tiny", "breadcrumbs_ties" },
+        { "tiny", "breadcrumbs" }, { "tiny", "breadcrumbs_ties" }, { "tiny", "della" }, { "tiny", "della_linear" },
         { "wide", "ties" }, { "wide", "slerp" }, { "wide", "breadcrumbs_ties" },
     };
 
@@ -111,25 +111,49 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     /// cut's inner tensor whole when the tensor fits, and piece by piece when it does not (the
     /// drop's sums then run over the inner tensor's own grid chunks); both write the CPU's bytes.
     /// </summary>
+    /// <summary>One f32 embedding of <paramref name="rows"/> × <paramref name="columns"/> values in [−0.05, 0.05).</summary>
+    private CheckpointHandle Embedding(string name, int rows, int columns, int seed)
+    {
+        var random = new Random(seed);
+        var values = Enumerable.Range(0, rows * columns).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f).ToArray();
+        string folder = SafetensorsFiles.WriteF32(_folder.Combine(name), [new TensorValues("model.embed_tokens.weight", [rows, columns], values)]);
+        File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"vocab_size\": {rows}, \"num_hidden_layers\": 0}}");
+        return CheckpointHandle.Open(folder);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(4_000_000L)]
     public void A_vocabulary_cut_over_a_dropped_task_vector_writes_the_cpu_bytes(long? budget)
     {
-        CheckpointHandle Model(string name, int rows, int seed)
-        {
-            var random = new Random(seed);
-            var values = Enumerable.Range(0, rows * 64).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f).ToArray();
-            string folder = SafetensorsFiles.WriteF32(_folder.Combine(name), [new TensorValues("model.embed_tokens.weight", [rows, 64], values)]);
-            File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"vocab_size\": {rows}, \"num_hidden_layers\": 0}}");
-            return CheckpointHandle.Open(folder);
-        }
-        var baseModel = Model("vocab-base", 4000, 1);
-        var dropped = TaskVectors.RandomDrop(TaskVectors.Difference(baseModel, Model("vocab-larger", 4100, 2)), 0.5, 7, 0, Rescale.L1);
-        var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, [dropped, TaskVectors.Difference(baseModel, Model("vocab-other", 4000, 3))],
+        var baseModel = Embedding("vocab-base", 4000, 64, 1);
+        var dropped = TaskVectors.RandomDrop(TaskVectors.Difference(baseModel, Embedding("vocab-larger", 4100, 64, 2)), 0.5, 7, 0, Rescale.L1);
+        var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, [dropped, TaskVectors.Difference(baseModel, Embedding("vocab-other", 4000, 64, 3))],
             new TaskArithmeticOptions { Density = [0.3] });
 
         var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains(said, line => line.StartsWith("The GPU computed 1 of 1 tensors", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// DELLA over a 200 × 600 tensor with a budget that holds one grid chunk of it: the first
+    /// piece ends inside a row, so it ranks the whole rows around it, read from the grid chunk where they start, and
+    /// the L1 factor comes from a first pass over every piece.
+    /// </summary>
+    [Theory]
+    [InlineData(Rescale.Inverse)]
+    [InlineData(Rescale.L1)]
+    public void Della_in_pieces_ranks_the_whole_rows_around_each_piece(Rescale rescale)
+    {
+        var baseModel = Embedding("della-base", 200, 600, 1);
+        var vectors = new[] { 2, 3 }.Select(seed => TaskVectors.Difference(baseModel, Embedding($"della-{seed}", 200, 600, seed))).ToList();
+        var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("della")!, vectors,
+            new TaskArithmeticOptions { Density = [0.4], Epsilon = [0.2], Seed = 5, Rescale = rescale });
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = 5_000_000 });
         var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
 
         Assert.Equal(cpu, gpu);
