@@ -27,6 +27,19 @@ public sealed class ModelStock(bool filterWise) : ITensorMerge
         [MethodParameter.Global("filter_wise", 0, "One interpolation ratio per row (last axis) instead of one per tensor.", ParameterKind.Boolean)],
         parameters => new ModelStock(parameters.Flag("filter_wise")));
 
+    /// <summary>One ratio per row (last axis) instead of one per tensor.</summary>
+    public bool FilterWise => filterWise;
+
+    /// <summary>The Gram sums <see cref="Prepare"/> takes for <paramref name="models"/> offsets: ‖o_i‖² for each, then o_i·o_j for each pair i &lt; j in order.</summary>
+    public static (int A, int B)[] GramPairs(int models)
+    {
+        var pairs = new List<(int, int)>();
+        for (int i = 0; i < models; i++) pairs.Add((i, i));
+        for (int i = 0; i < models; i++)
+            for (int j = i + 1; j < models; j++) pairs.Add((i, j));
+        return [.. pairs];
+    }
+
     public IChunkMerge Prepare(MergeInputs inputs, ChunkRunner runner)
     {
         int n = inputs.ModelCount;
@@ -59,8 +72,8 @@ public sealed class ModelStock(bool filterWise) : ITensorMerge
                 sums[pair++] += Reductions.Dot(chunk.Model(i).Slice(offset, length), chunk.Model(j).Slice(offset, length));
     }
 
-    /// <summary>§5.1 steps 5–6 from one vector's Gram sums.</summary>
-    private static double Ratio(ReadOnlySpan<double> gram, int n)
+    /// <summary>§5.1 steps 5–6 from one vector's Gram sums (laid out as <see cref="GramPairs"/>).</summary>
+    public static double Ratio(ReadOnlySpan<double> gram, int n)
     {
         double cosines = 0;
         int pair = n;
@@ -95,16 +108,16 @@ public sealed class ModelStock(bool filterWise) : ITensorMerge
         /// </summary>
         public IReadOnlyList<double> Ratios => _ratios;
 
-        public IEnumerable<string> Remarks
+        public IEnumerable<string> Remarks => RemarksOn(_ratios);
+
+        /// <summary>The warning a ratio outside [0, 1] deserves (none when every ratio lies inside).</summary>
+        public static IEnumerable<string> RemarksOn(IReadOnlyList<double> ratios)
         {
-            get
-            {
-                var outside = _ratios.Where(t => t < 0 || t > 1).ToList();
-                if (outside.Count == 0) yield break;
-                string where = _ratios.Length == 1 ? "" : $" in {outside.Count} of {_ratios.Length} rows";
-                yield return $"model_stock's ratio t is outside [0, 1]{where} (from {outside.Min():G6} to {outside.Max():G6}): "
-                    + "the result extrapolates beyond the models instead of interpolating, because their task vectors point apart.";
-            }
+            var outside = ratios.Where(t => t < 0 || t > 1).ToList();
+            if (outside.Count == 0) yield break;
+            string where = ratios.Count == 1 ? "" : $" in {outside.Count} of {ratios.Count} rows";
+            yield return $"model_stock's ratio t is outside [0, 1]{where} (from {outside.Min():G6} to {outside.Max():G6}): "
+                + "the result extrapolates beyond the models instead of interpolating, because their task vectors point apart.";
         }
 
         public void Merge(in InputChunk inputs, Span<float> output)

@@ -39,6 +39,9 @@ internal static class DevicePlanCompiler
                     : new WeightedSumDeviceNode(null, models!, [.. linear.Weights], linear.Normalize ? total : 1, 1.0);
             case MethodPlan { Method: Slerp slerp, Base: { } start, Models: [var end] }:
                 return Compile(start) is { } compiledStart && Compile(end) is { } compiledEnd ? new SlerpDeviceNode(compiledStart, compiledEnd, slerp.T) : null;
+            case MethodPlan { Method: ModelStock { FilterWise: false }, Base: { } stockBase, Models: { Count: >= 2 } offsets }:
+                return TryCompileInputs(stockBase, offsets, out var compiledBase, out var compiledOffsets)
+                    ? new ModelStockDeviceNode(compiledBase!, compiledOffsets) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

@@ -1,6 +1,5 @@
 using ILGPU;
 using ILGPU.Runtime;
-using ModelMerge.Compute.Gpu;
 using ModelMerge.Methods;
 
 namespace ModelMerge.Plans.Devices;
@@ -11,6 +10,9 @@ namespace ModelMerge.Plans.Devices;
 /// </summary>
 internal sealed class SlerpDeviceNode(DeviceNode baseTensor, DeviceNode model, double t) : DeviceNode
 {
+    /// <summary>begin·begin, end·end, end·begin, with begin input 0 and end input 1.</summary>
+    private static readonly (int, int)[] Pairs = [(0, 0), (1, 1), (1, 0)];
+
     public override long Length => model.Length;
 
     public override double ScratchBuffers => 2 + Math.Max(model.ScratchBuffers, baseTensor.ScratchBuffers);
@@ -19,38 +21,24 @@ internal sealed class SlerpDeviceNode(DeviceNode baseTensor, DeviceNode model, d
     {
         using var end = run.Allocate<float>(destination.Length);
         using var begin = run.Allocate<float>(destination.Length);
-        var kernels = run.Kernels;
+        ArrayView1D<float, Stride1D.Dense>[] views = [begin.View, end.View];
         (double Start, double End) coefficients;
         if (destination.Length == Length)
         {
             if (!model.TryEvaluate(run, 0, end.View) || !baseTensor.TryEvaluate(run, 0, begin.View)) return false;
-            coefficients = Slerp.Coefficients(kernels.Dot(begin.View, begin.View), kernels.Dot(end.View, end.View), kernels.Dot(end.View, begin.View), t);
+            coefficients = Coefficients(DeviceDots.Whole(run.Kernels, views, Pairs));
         }
         else
         {
-            if (!run.TryRemember(this, () => CoefficientsInPieces(run, end.View, begin.View), out coefficients)) return false;
+            if (!run.TryRemember(this, () => DeviceDots.InPieces(run, [baseTensor, model], Pairs, views) is { } dots ? Coefficients(dots) : null, out coefficients))
+                return false;
             if (!model.TryEvaluate(run, start, end.View) || !baseTensor.TryEvaluate(run, start, begin.View)) return false;
         }
         using var endCoefficient = run.Allocate<double>(1);
         endCoefficient.View.CopyFromCPU([coefficients.End]);
-        kernels.LinearCombination(end.View, endCoefficient.View, begin.View, coefficients.Start, destination);
+        run.Kernels.LinearCombination(end.View, endCoefficient.View, begin.View, coefficients.Start, destination);
         return true;
     }
 
-    /// <summary>The arc's coefficients from the three dot products summed over pieces the size of the scratch buffers (whole grid chunks, in order).</summary>
-    private (double Start, double End)? CoefficientsInPieces(DeviceRun run, ArrayView1D<float, Stride1D.Dense> end, ArrayView1D<float, Stride1D.Dense> begin)
-    {
-        ChunkOrderSum beginBegin = new(), endEnd = new(), endBegin = new();
-        for (long first = 0; first < Length; first += end.Length)
-        {
-            long count = Math.Min(end.Length, Length - first);
-            var endPiece = end.SubView(0, count);
-            var beginPiece = begin.SubView(0, count);
-            if (!model.TryEvaluate(run, first, endPiece) || !baseTensor.TryEvaluate(run, first, beginPiece)) return null;
-            run.Kernels.AddDot(beginPiece, beginPiece, beginBegin);
-            run.Kernels.AddDot(endPiece, endPiece, endEnd);
-            run.Kernels.AddDot(endPiece, beginPiece, endBegin);
-        }
-        return Slerp.Coefficients(beginBegin.Value, endEnd.Value, endBegin.Value, t);
-    }
+    private (double Start, double End) Coefficients(double[] dots) => Slerp.Coefficients(dots[0], dots[1], dots[2], t);
 }

@@ -27,18 +27,20 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     private string Generate(string name) =>
         LlamaCheckpointGenerator.Write(_folder.Combine(name), new GeneratedModel(LlamaShape.Tiny, DType.BF16, BaseSeed: 3, FineTuneSeed: name == "b" ? 5UL : null));
 
-    private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options)
+    private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options) => Export(checkpoint, options, []);
+
+    private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options, List<string> warnings)
     {
         var verbose = new List<string>();
-        var result = CheckpointExporter.Export(checkpoint, _folder.Combine("out-" + Guid.NewGuid().ToString("N")), options, verbose: verbose.Add);
+        var result = CheckpointExporter.Export(checkpoint, _folder.Combine("out-" + Guid.NewGuid().ToString("N")), options, verbose: verbose.Add, warn: warnings.Add);
         return (SafetensorsFiles.WeightFileBytes(result.Path), verbose);
     }
 
     public static TheoryData<string, string> Merges => new()
     {
         { "tiny", "ties" }, { "tiny", "dare_ties" }, { "tiny", "dare_linear" }, { "tiny", "task_arithmetic" }, { "tiny", "linear" }, { "tiny", "slerp" },
-        { "tiny", "breadcrumbs" }, { "tiny", "breadcrumbs_ties" }, { "tiny", "della" }, { "tiny", "della_linear" },
-        { "wide", "ties" }, { "wide", "slerp" }, { "wide", "breadcrumbs_ties" },
+        { "tiny", "breadcrumbs" }, { "tiny", "breadcrumbs_ties" }, { "tiny", "della" }, { "tiny", "della_linear" }, { "tiny", "model_stock" },
+        { "wide", "ties" }, { "wide", "slerp" }, { "wide", "breadcrumbs_ties" }, { "wide", "model_stock" },
     };
 
     [Theory]
@@ -47,12 +49,16 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     {
         var merged = new GeneratedLlamaSet(_folder.Combine(shape), shape == "wide" ? GeneratedLlamas.Wide : LlamaShape.Tiny).Merge(method);
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+        List<string> gpuWarnings = [], cpuWarnings = [];
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu }, gpuWarnings);
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
 
         Assert.Equal(cpu, gpu);
         int floats = merged.Tensors.Count(t => t.IsMergeable);
         Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        // Model stock's warnings for ratios outside [0, 1] among them: unrelated offsets give some.
+        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
+        if (method == "model_stock") Assert.Contains(cpuWarnings, w => w.Contains("model_stock's ratio t is outside [0, 1]", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -78,13 +84,14 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     {
         { "task_arithmetic", 3_000_000 }, { "linear", 3_000_000 }, { "ties", 3_000_000 }, { "ties_l1", 3_000_000 },
         { "dare_linear", 3_000_000 }, { "slerp", 1_200_000 }, { "breadcrumbs_ties", 3_000_000 }, { "breadcrumbs_l1", 3_000_000 },
+        { "model_stock", 3_000_000 },
     };
 
     /// <summary>
     /// A small device budget splits the wide llama's larger tensors into pieces of one or two grid
     /// chunks, and the GPU still computes every one of them. Task arithmetic and linear are
     /// elementwise; what needs the whole tensor is found first, in passes over the pieces: TIES's
-    /// cut for each task vector, breadcrumbs' two edges, the L1 rescale's sums (TIES's and DARE's), SLERP's dot products.
+    /// cut for each task vector, breadcrumbs' two edges, model stock's Gram sums, the L1 rescale's sums (TIES's and DARE's), SLERP's dot products.
     /// </summary>
     [Theory]
     [MemberData(nameof(SplitMerges))]
@@ -96,10 +103,12 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
                 new TaskArithmeticOptions { Density = [0.3], Gamma = [0.1], Lambda = 0.9, Seed = 77, Rescale = Rescale.L1 })
             : models.Merge(method);
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+        List<string> gpuWarnings = [], cpuWarnings = [];
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget }, gpuWarnings);
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
 
         Assert.Equal(cpu, gpu);
+        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
         int floats = merged.Tensors.Count(t => t.IsMergeable);
         string computed = Assert.Single(said, line => line.StartsWith("The GPU computed", StringComparison.Ordinal));
         Assert.Equal(floats, int.Parse(computed.Split(' ')[3]));

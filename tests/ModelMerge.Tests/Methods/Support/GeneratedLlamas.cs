@@ -63,7 +63,7 @@ public sealed class GeneratedLlamaSet
 
     /// <summary>
     /// One merge of these models by <paramref name="method"/>, with settings that exercise it: linear
-    /// over all three, slerp of the fine-tunes at t = 0.3, or a task-arithmetic-family method over both
+    /// over all three, slerp of the fine-tunes at t = 0.3, model stock of both over the base, or a task-arithmetic-family method over both
     /// task vectors (weights 1 and −0.4, density 0.3, λ 0.9, seed 77).
     /// </summary>
     public CheckpointHandle Merge(string method) => method switch
@@ -74,6 +74,7 @@ public sealed class GeneratedLlamaSet
             Base = FineTunes[0],
             Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(0.3) },
         }),
+        "model_stock" => MethodMerge.Build(new MergeRequest(MergeMethods.Find("model_stock")!, [.. FineTunes.Select(f => MergeInput.Of(f))]) { Base = Base }),
         _ => TaskArithmeticMerge.Build(TaskArithmeticMethod.Find(method)!, TaskVectors(1.0, -0.4),
             new TaskArithmeticOptions { Density = [0.3], Lambda = 0.9, Seed = 77 }),
     };
