@@ -54,6 +54,11 @@ public sealed class Nuslerp : ITensorMerge
         _vectors = vectors;
     }
 
+    /// <summary>The interpolation factor t = w1/(w0 + w1).</summary>
+    public double T => _t;
+
+    public NuslerpVectors Vectors => _vectors;
+
     public static ITensorMerge Create(TensorParameters parameters)
     {
         var weights = parameters.PerModel("weight");

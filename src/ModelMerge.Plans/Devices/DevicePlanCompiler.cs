@@ -42,6 +42,9 @@ internal static class DevicePlanCompiler
             case MethodPlan { Method: ModelStock { FilterWise: false }, Base: { } stockBase, Models: { Count: >= 2 } offsets }:
                 return TryCompileInputs(stockBase, offsets, out var compiledBase, out var compiledOffsets)
                     ? new ModelStockDeviceNode(compiledBase!, compiledOffsets) : null;
+            case MethodPlan { Method: Nuslerp { Vectors: NuslerpVectors.Whole } nuslerp, Models: [var a, var b] } pair:
+                return TryCompileInputs(pair.Base, [a, b], out var pairBase, out var compiledPair)
+                    ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1], nuslerp.T) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

@@ -202,13 +202,41 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains("2345", onGpu.Message);
     }
 
+    /// <summary>nuslerp of the whole tensor: of the fine-tunes themselves, or of their task vectors with the base added back.</summary>
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(true, 3_000_000L)]
+    public void Nuslerp_of_the_flattened_tensor_on_the_gpu_writes_the_cpu_bytes(bool overBase, long? budget)
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nuslerp")!,
+            [MergeInput.Of(models.FineTunes[0], Weight(0.7)), MergeInput.Of(models.FineTunes[1], Weight(0.4))])
+        {
+            Base = overBase ? models.Base : null,
+        });
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
+    private static Dictionary<string, ParameterSetting> Weight(double weight) =>
+        new(StringComparer.OrdinalIgnoreCase) { ["weight"] = ParameterSetting.Of(weight) };
+
     [Fact]
     public void A_method_without_device_kernels_is_computed_by_the_cpu_with_the_same_bytes()
     {
         var models = new[] { "a", "b" }.Select(Generate).Select(CheckpointHandle.Open).ToArray();
         var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nuslerp")!, [MergeInput.Of(models[0]), MergeInput.Of(models[1])])
         {
-            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["weight"] = ParameterSetting.Of(0.5) },
+            // Row by row: each row's own coefficients, which the device has no kernel for.
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["weight"] = ParameterSetting.Of(0.5), ["nuslerp_flatten"] = ParameterSetting.Of(0),
+            },
         });
 
         var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
