@@ -21,6 +21,7 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, ulong, long, ulong, float>? _drop;
     private Action<Index1D, ArrayView<float>, long, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>? _dotLanes;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, double, double, ArrayView<float>>? _nearSwap;
 
     /// <summary>float32 ← IEEE half bits, exactly; NaNs quieted as .NET's <c>Half</c> does. Matches <c>ElementConversion.ToSingle(DType.F16, …)</c>.</summary>
     public void WidenHalf(ArrayView<ushort> source, ArrayView<float> destination) =>
@@ -83,6 +84,11 @@ public sealed partial class GpuKernels
     public void Drop(ArrayView<float> values, ulong key, long start, ulong keepLimit, float factor) =>
         (_drop ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, long, ulong, float>(RandomDropKernels.Drop))
             ((int)values.Length, values, key, start, keepLimit, factor);
+
+    /// <summary>nearswap of the base <paramref name="baseValues"/> towards <paramref name="other"/> by <paramref name="t"/>: the bits of <c>NearSwap</c>'s merge.</summary>
+    public void NearSwap(ArrayView<float> baseValues, ArrayView<float> other, double t, double minimumDistance, ArrayView<float> output) =>
+        (_nearSwap ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, double, double, ArrayView<float>>(NearSwapKernels.Blend))
+            ((int)output.Length, baseValues, other, t, minimumDistance, output);
 
     /// <summary>
     /// mergekit's L1 rescale factor Σ|τ| / Σ|τ·mask| over the whole task vector (1 when either sum

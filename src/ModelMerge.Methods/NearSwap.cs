@@ -14,7 +14,10 @@ namespace ModelMerge.Methods;
 public sealed class NearSwap(double t) : ITensorMerge
 {
     /// <summary>mergekit's floor on |a − b|, which keeps w finite where the models agree.</summary>
-    private const double MinimumDistance = 1e-6;
+    public const double MinimumDistance = 1e-6;
+
+    /// <summary>The sameness threshold.</summary>
+    public double T => t;
 
     public static MergeMethod Method { get; } = new("nearswap", "NearSwap", null, BaseModelUse.Required, ModelValues.Checkpoints,
         MinModels: 1, MaxModels: 1,

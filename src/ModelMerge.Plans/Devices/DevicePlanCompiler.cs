@@ -45,6 +45,8 @@ internal static class DevicePlanCompiler
             case MethodPlan { Method: Nuslerp { Vectors: NuslerpVectors.Whole } nuslerp, Models: [var a, var b] } pair:
                 return TryCompileInputs(pair.Base, [a, b], out var pairBase, out var compiledPair)
                     ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1], nuslerp.T) : null;
+            case MethodPlan { Method: NearSwap swap, Base: { } swapBase, Models: [var swapped] }:
+                return Compile(swapBase) is { } near && Compile(swapped) is { } far ? new NearSwapDeviceNode(near, far, swap.T) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

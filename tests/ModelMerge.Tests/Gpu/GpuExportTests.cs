@@ -223,6 +223,31 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
+    /// <summary>
+    /// nearswap with t the median distance between base and fine-tune in one tensor: about half
+    /// the elements take the fine-tune's value, the rest move exactly t towards it.
+    /// </summary>
+    [Fact]
+    public void Nearswap_on_the_gpu_writes_the_cpu_bytes()
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        const string name = "model.layers.0.mlp.up_proj.weight";
+        var distances = models.BaseValues[name].Zip(models.FineTuneValues[0][name], (a, b) => Math.Abs((double)a - b)).Order().ToArray();
+        double t = distances[distances.Length / 2];
+        Assert.True(t > 0);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nearswap")!, [MergeInput.Of(models.FineTunes[0])])
+        {
+            Base = models.Base,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(t) },
+        });
+
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
+
+        Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
     private static Dictionary<string, ParameterSetting> Weight(double weight) =>
         new(StringComparer.OrdinalIgnoreCase) { ["weight"] = ParameterSetting.Of(weight) };
 
