@@ -2,13 +2,15 @@ using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using ModelMerge.Compute.Cpu;
 using ModelMerge.Compute.Gpu;
+using ModelMerge.Methods;
 
 namespace ModelMerge.Benchmarks;
 
 /// <summary>
-/// The device kernels alone, on tensors already in device memory: how close the linear and TIES
-/// kernels come to the device's memory bandwidth. The bandwidth is measured in the same run
+/// The device kernels alone, on tensors already in device memory: how close the linear, TIES,
+/// breadcrumbs and DELLA kernels come to the device's memory bandwidth. The bandwidth is measured in the same run
 /// (a device-to-device copy) and, on CUDA, also given from the memory clock and bus width.
 /// A merge of three bf16 models must read 3·2 bytes and write 2 bytes per element; the
 /// effective bandwidth counts only those bytes, so extra passes and float32 intermediates show
@@ -77,12 +79,42 @@ public static class GpuKernelBenchmark
             kernels.SignConsensusBFloat16(packed.View.SubView(0, 2 * elements), weights2.View, false, true, 1.0, baseBits.View, output.View);
         });
 
+        // Breadcrumbs: two radix selects per task vector (the band's edges), then the band.
+        var (_, top, bottom) = OutlierTrim.Counts(0.2, 0.01, elements, "benchmark");
+        double breadcrumbs = Best(runs, accelerator, () =>
+        {
+            foreach (var (fineTuned, slot) in new[] { (ft1, 0L), (ft2, 1L) })
+            {
+                var vector = packed.View.SubView(slot * elements, elements);
+                kernels.BFloat16Difference(fineTuned.View, baseBits.View, vector);
+                kernels.ApplyMagnitudeBand(vector, kernels.FindRankBoundary(vector, bottom), kernels.FindRankBoundary(vector, elements - top), vector);
+            }
+            kernels.SignConsensusBFloat16(packed.View.SubView(0, 2 * elements), weights2.View, false, true, 1.0, baseBits.View, output.View);
+        });
+
+        // DELLA: every row of 2048 ranked by the sorting network, then drawn against its rank's limit.
+        var rows = new RowLayout(elements / 2048, 2048, 1);
+        using var limits = accelerator.Allocate1D(Array.ConvertAll(RankedDrop.KeepProbabilities(rows.RowLength, 0.3, 0.15), CounterRandom.KeepLimit));
+        double della = Best(runs, accelerator, () =>
+        {
+            foreach (var (fineTuned, slot) in new[] { (ft1, 0L), (ft2, 1L) })
+            {
+                var vector = packed.View.SubView(slot * elements, rows.Length);
+                kernels.BFloat16Difference(fineTuned.View, baseBits.View, packed.View.SubView(slot * elements, elements));
+                kernels.RankedDrop(vector, rows, 0, key: 77, limits.View, merged.View.SubView(0, rows.Length));
+                merged.View.SubView(0, rows.Length).CopyTo(vector);
+            }
+            kernels.SignConsensusBFloat16(packed.View.SubView(0, 2 * elements), weights2.View, false, true, 1.0, baseBits.View, output.View);
+        });
+
         double mergeBytes = 4.0 * elements * sizeof(ushort);
         Console.WriteLine();
         Console.WriteLine("kernel                      time      GB/s (3 reads + 1 write of bf16)   of the measured copy bandwidth");
         Console.WriteLine($"device copy (baseline)  {copy * 1e3,8:F2} ms  {copyBandwidth / 1e9,8:F0}");
         Console.WriteLine($"linear, 3 models        {linear * 1e3,8:F2} ms  {mergeBytes / linear / 1e9,8:F0}   {mergeBytes / linear / copyBandwidth,8:P0}");
         Console.WriteLine($"ties, density 0.2       {ties * 1e3,8:F2} ms  {mergeBytes / ties / 1e9,8:F0}   {mergeBytes / ties / copyBandwidth,8:P0}");
+        Console.WriteLine($"breadcrumbs_ties 0.2    {breadcrumbs * 1e3,8:F2} ms  {mergeBytes / breadcrumbs / 1e9,8:F0}   {mergeBytes / breadcrumbs / copyBandwidth,8:P0}");
+        Console.WriteLine($"della 0.3 ± 0.15        {della * 1e3,8:F2} ms  {mergeBytes / della / 1e9,8:F0}   {mergeBytes / della / copyBandwidth,8:P0}");
         if (accelerator is CudaAccelerator cuda)
         {
             double peak = 2.0 * cuda.MemoryClockRate * 1000.0 * cuda.MemoryBusWidth / 8;
