@@ -21,4 +21,26 @@ internal static class ReductionKernels
         for (long j = start + thread % LanePartials.Lanes; j < end; j += LanePartials.Lanes) sum += Float64.Multiply(a[j], b[j]);
         sums[thread] = sum;
     }
+
+    /// <summary>
+    /// The same lanes over row segments (<see cref="RowOrderSums.Segments"/>): thread (segment, lane)
+    /// sums, for every pair of inputs, the products of the segment's elements lane, lane + 8, … in
+    /// index order. The inputs lie <paramref name="stride"/> apart in <paramref name="values"/>, input i from i·stride.
+    /// </summary>
+    public static void RowSegmentDotLanes(Index1D index, ArrayView<float> values, long stride, ArrayView<int> segmentStarts, ArrayView<int> segmentLengths,
+        ArrayView<int> pairs, ArrayView<double> sums)
+    {
+        int thread = index;
+        int segment = thread / LanePartials.Lanes;
+        long start = segmentStarts[segment];
+        long end = start + segmentLengths[segment];
+        int width = pairs.IntLength / 2;
+        for (int p = 0; p < width; p++)
+        {
+            long a = pairs[2 * p] * stride, b = pairs[2 * p + 1] * stride;
+            double sum = 0;
+            for (long j = start + thread % LanePartials.Lanes; j < end; j += LanePartials.Lanes) sum += Float64.Multiply(values[a + j], values[b + j]);
+            sums[(long)thread * width + p] = sum;
+        }
+    }
 }

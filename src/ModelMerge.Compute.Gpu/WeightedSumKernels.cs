@@ -32,4 +32,28 @@ internal static class WeightedSumKernels
         if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
         output[j] = (float)sum;
     }
+
+    /// <summary><see cref="WeightedSum"/> with no divisor and the scale of the element's row: model stock's per-row blend base + (t_r/N)·Σ x_i.</summary>
+    public static void WeightedSumRows(Index1D j, ArrayView<float> terms, ArrayView<double> weights, ArrayView<double> rowScales, long rowLength, long first,
+        ArrayView<float> baseValues, ArrayView<float> output)
+    {
+        long n = output.Length;
+        double sum = 0;
+        for (int i = 0; i < weights.IntLength; i++) sum += Float64.Multiply(terms[i * n + j], weights[i]);
+        double value = Float64.Multiply(sum, rowScales[(first + j) / rowLength]);
+        output[j] = (float)(baseValues.Length > 0 ? baseValues[j] + value : value);
+    }
+
+    /// <summary><see cref="LinearCombination"/> with the coefficients of the element's row, models·rows of them, row-major.</summary>
+    public static void LinearCombinationRows(Index1D j, ArrayView<float> models, ArrayView<double> rowCoefficients, long rowLength, long first,
+        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
+    {
+        long n = output.Length;
+        int count = (int)(models.Length / n);
+        long row = (first + j) / rowLength;
+        double sum = 0;
+        for (int i = 0; i < count; i++) sum += Float64.Multiply(models[i * n + j], rowCoefficients[row * count + i]);
+        if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
+        output[j] = (float)sum;
+    }
 }

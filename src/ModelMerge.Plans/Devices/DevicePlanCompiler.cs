@@ -38,13 +38,16 @@ internal static class DevicePlanCompiler
                 return linear.Normalize && Math.Abs(total) < 1e-8 ? null
                     : new WeightedSumDeviceNode(null, models!, [.. linear.Weights], linear.Normalize ? total : 1, 1.0);
             case MethodPlan { Method: Slerp slerp, Base: { } start, Models: [var end] }:
-                return Compile(start) is { } compiledStart && Compile(end) is { } compiledEnd ? new SlerpDeviceNode(compiledStart, compiledEnd, slerp.T) : null;
-            case MethodPlan { Method: ModelStock { FilterWise: false }, Base: { } stockBase, Models: { Count: >= 2 } offsets }:
+                return Compile(start) is { } compiledStart && Compile(end) is { } compiledEnd
+                    ? new SlerpDeviceNode(compiledStart, compiledEnd, compiledEnd.Length, slerp.T) : null;
+            case MethodPlan { Method: ModelStock stock, Base: { } stockBase, Models: { Count: >= 2 } offsets } stocked:
                 return TryCompileInputs(stockBase, offsets, out var compiledBase, out var compiledOffsets)
-                    ? new ModelStockDeviceNode(compiledBase!, compiledOffsets) : null;
-            case MethodPlan { Method: Nuslerp { Vectors: NuslerpVectors.Whole } nuslerp, Models: [var a, var b] } pair:
+                    ? new ModelStockDeviceNode(compiledBase!, compiledOffsets, stock.FilterWise ? LastAxis(stocked.Shape) : stocked.Length) : null;
+            // Along the first axis each vector strides across the tensor; the CPU computes that one.
+            case MethodPlan { Method: Nuslerp { Vectors: not NuslerpVectors.FirstAxis } nuslerp, Models: [var a, var b] } pair:
                 return TryCompileInputs(pair.Base, [a, b], out var pairBase, out var compiledPair)
-                    ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1], nuslerp.T) : null;
+                    ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1],
+                        nuslerp.Vectors == NuslerpVectors.Whole ? pair.Length : LastAxis(pair.Shape), nuslerp.T) : null;
             case MethodPlan { Method: NearSwap swap, Base: { } swapBase, Models: [var swapped] }:
                 return Compile(swapBase) is { } near && Compile(swapped) is { } far ? new NearSwapDeviceNode(near, far, swap.T) : null;
             case PrefixPlan prefix:
@@ -53,6 +56,9 @@ internal static class DevicePlanCompiler
                 return null;
         }
     }
+
+    /// <summary>The length of the rows along the last axis, as <c>MergeInputs.RowLength</c> has it (a scalar is a row of one).</summary>
+    private static long LastAxis(IReadOnlyList<long> shape) => shape.Count == 0 ? 1 : shape[^1];
 
     private static bool TryCompileInputs(ITensorPlan? baseTensor, IReadOnlyList<ITensorPlan> terms, out DeviceNode? compiledBase,
         out IReadOnlyList<DeviceNode> compiledTerms)

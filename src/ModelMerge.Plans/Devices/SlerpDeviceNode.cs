@@ -1,44 +1,26 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ModelMerge.Compute.Gpu;
 using ModelMerge.Methods;
 
 namespace ModelMerge.Plans.Devices;
 
 /// <summary>
-/// SLERP as <c>Slerp</c> computes it: the three float64 dot products on the device, summed in the
-/// CPU's chunk and lane order, the arc's coefficients on the host, then one combining kernel.
+/// SLERP as <c>Slerp</c> computes it: the three float64 dot products of the whole tensor on the
+/// device, summed in the CPU's chunk and lane order, the arc's coefficients on the host, then
+/// c_start·start + c_end·end in one kernel (the CPU adds the same two products, in the other order
+/// of a sum that does not depend on it).
 /// </summary>
-internal sealed class SlerpDeviceNode(DeviceNode baseTensor, DeviceNode model, double t) : DeviceNode
+internal sealed class SlerpDeviceNode(DeviceNode start, DeviceNode end, long length, double t)
+    : RowGramDeviceNode(baseTensor: null, [start, end], rowLength: length, [(0, 0), (1, 1), (1, 0)])
 {
-    /// <summary>begin·begin, end·end, end·begin, with begin input 0 and end input 1.</summary>
-    private static readonly (int, int)[] Pairs = [(0, 0), (1, 1), (1, 0)];
-
-    public override long Length => model.Length;
-
-    public override double ScratchBuffers => 2 + Math.Max(model.ScratchBuffers, baseTensor.ScratchBuffers);
-
-    public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
+    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums)
     {
-        using var end = run.Allocate<float>(destination.Length);
-        using var begin = run.Allocate<float>(destination.Length);
-        ArrayView1D<float, Stride1D.Dense>[] views = [begin.View, end.View];
-        (double Start, double End) coefficients;
-        if (destination.Length == Length)
-        {
-            if (!model.TryEvaluate(run, 0, end.View) || !baseTensor.TryEvaluate(run, 0, begin.View)) return false;
-            coefficients = Coefficients(DeviceDots.Whole(run.Kernels, views, Pairs));
-        }
-        else
-        {
-            if (!run.TryRemember(this, () => DeviceDots.InPieces(run, [baseTensor, model], Pairs, views) is { } dots ? Coefficients(dots) : null, out coefficients))
-                return false;
-            if (!model.TryEvaluate(run, start, end.View) || !baseTensor.TryEvaluate(run, start, begin.View)) return false;
-        }
-        using var endCoefficient = run.Allocate<double>(1);
-        endCoefficient.View.CopyFromCPU([coefficients.End]);
-        run.Kernels.LinearCombination(end.View, endCoefficient.View, begin.View, coefficients.Start, destination);
-        return true;
+        var (startCoefficient, endCoefficient) = Slerp.Coefficients(sums.Totals[0], sums.Totals[1], sums.Totals[2], t);
+        return ([startCoefficient, endCoefficient], []);
     }
 
-    private (double Start, double End) Coefficients(double[] dots) => Slerp.Coefficients(dots[0], dots[1], dots[2], t);
+    protected override void Combine(DeviceRun run, ArrayView<float> packed, ArrayView<double> coefficients, ArrayView<float> baseValues, long first,
+        ArrayView1D<float, Stride1D.Dense> destination) =>
+        run.Kernels.LinearCombinationRows(packed, coefficients, RowLength, first, baseValues, 0, destination);
 }

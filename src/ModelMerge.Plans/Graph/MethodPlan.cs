@@ -22,6 +22,8 @@ public sealed class MethodPlan(ITensorPlan? baseTensor, IReadOnlyList<ITensorPla
 
     public ITensorMerge Method => method;
 
+    public IReadOnlyList<long> Shape => shape;
+
     public PreparedTensor Prepare(string tensorName, PlanContext context)
     {
         var inputs = PreparedInputs.Prepare(baseTensor, models, tensorName, context);

@@ -23,6 +23,9 @@ public class FusedMultiplyAddTests
     [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.LinearCombination))]
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.DotLanes))]
     [InlineData(typeof(NearSwapKernels), nameof(NearSwapKernels.Blend))]
+    [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.WeightedSumRows))]
+    [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.LinearCombinationRows))]
+    [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.RowSegmentDotLanes))]
     public void Combine_kernels_multiply_only_with_rounded_products_that_ptxas_cannot_fuse(Type kernels, string name)
     {
         string ptx = Ptx(kernels.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!);

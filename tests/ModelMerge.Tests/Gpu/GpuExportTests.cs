@@ -202,24 +202,57 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Contains("2345", onGpu.Message);
     }
 
-    /// <summary>nuslerp of the whole tensor: of the fine-tunes themselves, or of their task vectors with the base added back.</summary>
+    /// <summary>
+    /// nuslerp of the whole tensor or row by row along the last axis (rows of 256 and 384, some
+    /// across grid chunks): of the fine-tunes themselves, or of their task vectors with the base added back.
+    /// </summary>
     [Theory]
-    [InlineData(false, null)]
-    [InlineData(true, null)]
-    [InlineData(true, 3_000_000L)]
-    public void Nuslerp_of_the_flattened_tensor_on_the_gpu_writes_the_cpu_bytes(bool overBase, long? budget)
+    [InlineData(false, true, null)]
+    [InlineData(true, true, null)]
+    [InlineData(true, true, 3_000_000L)]
+    [InlineData(true, false, null)]
+    [InlineData(false, false, 3_000_000L)]
+    public void Nuslerp_on_the_gpu_writes_the_cpu_bytes(bool overBase, bool flatten, long? budget)
     {
         var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
         var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nuslerp")!,
             [MergeInput.Of(models.FineTunes[0], Weight(0.7)), MergeInput.Of(models.FineTunes[1], Weight(0.4))])
         {
             Base = overBase ? models.Base : null,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["nuslerp_flatten"] = ParameterSetting.Of(flatten ? 1 : 0) },
         });
 
         var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
         var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
 
         Assert.Equal(cpu, gpu);
+        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+    }
+
+    /// <summary>
+    /// Model stock with filter_wise: a ratio per row along the last axis from that row's Gram sums
+    /// (rows across grid chunks among them), whole and in pieces; some ratios fall outside [0, 1]
+    /// and both devices warn alike.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(3_000_000L)]
+    public void Filter_wise_model_stock_on_the_gpu_writes_the_cpu_bytes_and_warnings(long? budget)
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("model_stock")!, [.. models.FineTunes.Select(f => MergeInput.Of(f))])
+        {
+            Base = models.Base,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["filter_wise"] = ParameterSetting.Of(1) },
+        });
+
+        List<string> gpuWarnings = [], cpuWarnings = [];
+        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget }, gpuWarnings);
+        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
+
+        Assert.Equal(cpu, gpu);
+        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
+        Assert.Contains(cpuWarnings, w => w.Contains(" rows (from ", StringComparison.Ordinal));
         Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
     }
 
@@ -257,10 +290,10 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         var models = new[] { "a", "b" }.Select(Generate).Select(CheckpointHandle.Open).ToArray();
         var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("nuslerp")!, [MergeInput.Of(models[0]), MergeInput.Of(models[1])])
         {
-            // Row by row: each row's own coefficients, which the device has no kernel for.
+            // Along the first axis: vectors that stride across the tensor, which the device has no kernel for.
             Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase)
             {
-                ["weight"] = ParameterSetting.Of(0.5), ["nuslerp_flatten"] = ParameterSetting.Of(0),
+                ["weight"] = ParameterSetting.Of(0.5), ["nuslerp_flatten"] = ParameterSetting.Of(0), ["nuslerp_row_wise"] = ParameterSetting.Of(1),
             },
         });
 
