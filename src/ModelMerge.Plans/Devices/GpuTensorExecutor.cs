@@ -14,9 +14,9 @@ namespace ModelMerge.Plans.Devices;
 /// Computes tensors on the GPU: the plan's stored inputs are uploaded as stored, every node runs
 /// as a kernel in device memory, the result is rounded to the output type on the device and only
 /// those bytes come back. A tensor whose buffers would not fit in device memory is computed in
-/// pieces when its plan has no whole-tensor reduction. A plan without kernels for all its nodes,
-/// one that needs the whole tensor and does not fit, or inputs holding NaN or ±∞ are computed by
-/// the CPU instead, so the output is the same whichever computed it.
+/// pieces of whole grid chunks, its whole-tensor statistics first found in passes over them. A
+/// plan without kernels for all its nodes, or inputs holding NaN or ±∞, are computed by the CPU
+/// instead, so the output is the same whichever computed it.
 /// </summary>
 /// <param name="memoryBudget">Bytes one tensor's device buffers may take; by default three quarters of device memory (the rest is the driver's and the kernels').</param>
 internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget = null)

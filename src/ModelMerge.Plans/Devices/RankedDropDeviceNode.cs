@@ -38,7 +38,8 @@ internal sealed class RankedDropDeviceNode(DeviceNode taskVector, long[] shape, 
             return true;
         }
         if (!(density - epsilon > 0 && density + epsilon < 1)) return false;
-        // Every piece must hold a whole slab; the first piece decides for all of them.
+        // A piece reads the whole slabs of rows around it: a slab larger than a piece would overrun
+        // the device budget, so such a tensor is the CPU's (decided on the first piece, for all).
         if (start == 0 && destination.Length < Math.Min(Length, _rows.SlabLength)) return false;
 
         ulong key = CounterRandom.Key(seed, run.TensorName, modelIndex);

@@ -74,8 +74,9 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     /// Where to compute: Auto (the default) uses the first CUDA GPU that ILGPU finds and the CPU when there is none; Cpu
     /// always computes on the CPU; Cuda requires a GPU and stops with DeviceUnavailable without one. Without -Device, the
     /// session's $ModelMergeDevice decides when it is set. The output is the same either way: tensors whose plan has no
-    /// GPU kernels yet, or that would not fit in device memory, are computed by the CPU. -Verbose says which device and why.
-    /// A merge cmdlet's -Device applies when this one is not given, before $ModelMergeDevice.
+    /// GPU kernels (multislerp, karcher, sce, arcee_fusion, ram) are computed by the CPU, and tensors larger than device
+    /// memory are computed on the GPU in pieces. -Verbose says which device and why. A merge cmdlet's -Device applies
+    /// when this one is not given, before $ModelMergeDevice.
     /// </summary>
     [Parameter]
     public ComputeDevice Device { get; set; }

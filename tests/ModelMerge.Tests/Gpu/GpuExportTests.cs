@@ -29,6 +29,24 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
 
     private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options) => Export(checkpoint, options, []);
 
+    /// <summary>
+    /// Exports <paramref name="checkpoint"/> on the GPU and on the CPU: the same bytes, the same
+    /// warnings, and the GPU computed <paramref name="computed"/> tensors (by default every float tensor).
+    /// </summary>
+    /// <returns>The CPU's warnings.</returns>
+    private List<string> AssertTheGpuWritesTheCpuBytes(CheckpointHandle checkpoint, long? budget = null, DType? dtype = null, int? computed = null)
+    {
+        List<string> gpuWarnings = [], cpuWarnings = [];
+        var (gpu, said) = Export(checkpoint, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget, DType = dtype }, gpuWarnings);
+        var (cpu, _) = Export(checkpoint, new ExportOptions { Device = ComputeDevice.Cpu, DType = dtype }, cpuWarnings);
+
+        Assert.Equal(cpu, gpu);
+        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
+        int expected = computed ?? checkpoint.Tensors.Count(t => t.IsMergeable);
+        Assert.Contains($"The GPU computed {expected} of {checkpoint.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        return cpuWarnings;
+    }
+
     private (byte[][] Bytes, List<string> Verbose) Export(CheckpointHandle checkpoint, ExportOptions options, List<string> warnings)
     {
         var verbose = new List<string>();
@@ -49,16 +67,10 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     {
         var merged = new GeneratedLlamaSet(_folder.Combine(shape), shape == "wide" ? GeneratedLlamas.Wide : LlamaShape.Tiny).Merge(method);
 
-        List<string> gpuWarnings = [], cpuWarnings = [];
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu }, gpuWarnings);
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
+        var warnings = AssertTheGpuWritesTheCpuBytes(merged);
 
-        Assert.Equal(cpu, gpu);
-        int floats = merged.Tensors.Count(t => t.IsMergeable);
-        Assert.Contains($"The GPU computed {floats} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
         // Model stock's warnings for ratios outside [0, 1] among them: unrelated offsets give some.
-        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
-        if (method == "model_stock") Assert.Contains(cpuWarnings, w => w.Contains("model_stock's ratio t is outside [0, 1]", StringComparison.Ordinal));
+        if (method == "model_stock") Assert.Contains(warnings, w => w.Contains("model_stock's ratio t is outside [0, 1]", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -73,11 +85,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     {
         var merged = new GeneratedLlamaSet(_folder.Combine("tiny"), LlamaShape.Tiny).Merge(method);
 
-        var (gpu, said) = Export(merged, new ExportOptions { DType = DType.F16, Accelerator = device.Gpu });
-        var (cpu, _) = Export(merged, new ExportOptions { DType = DType.F16, Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        AssertTheGpuWritesTheCpuBytes(merged, dtype: DType.F16);
     }
 
     public static TheoryData<string, long> SplitMerges => new()
@@ -103,15 +111,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
                 new TaskArithmeticOptions { Density = [0.3], Gamma = [0.1], Lambda = 0.9, Seed = 77, Rescale = Rescale.L1 })
             : models.Merge(method);
 
-        List<string> gpuWarnings = [], cpuWarnings = [];
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget }, gpuWarnings);
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
-
-        Assert.Equal(cpu, gpu);
-        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
-        int floats = merged.Tensors.Count(t => t.IsMergeable);
-        string computed = Assert.Single(said, line => line.StartsWith("The GPU computed", StringComparison.Ordinal));
-        Assert.Equal(floats, int.Parse(computed.Split(' ')[3]));
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
     }
 
     /// <summary>
@@ -140,11 +140,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("ties")!, [dropped, TaskVectors.Difference(baseModel, Embedding("vocab-other", 4000, 64, 3))],
             new TaskArithmeticOptions { Density = [0.3] });
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains(said, line => line.StartsWith("The GPU computed 1 of 1 tensors", StringComparison.Ordinal));
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
     }
 
     /// <summary>
@@ -162,11 +158,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         var merged = TaskArithmeticMerge.Build(TaskArithmeticMethod.Find("della")!, vectors,
             new TaskArithmeticOptions { Density = [0.4], Epsilon = [0.2], Seed = 5, Rescale = rescale });
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = 5_000_000 });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains(said, line => line.StartsWith("The GPU computed 1 of 1 tensors", StringComparison.Ordinal));
+        AssertTheGpuWritesTheCpuBytes(merged, 5_000_000);
     }
 
     [Theory]
@@ -174,14 +166,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
     [InlineData(DType.F16)]
     public void Converting_a_bf16_checkpoint_on_the_gpu_writes_the_cpu_bytes_and_says_the_gpu_computed_every_float_tensor(DType dtype)
     {
-        var checkpoint = CheckpointHandle.Open(Generate("model"));
-        int floats = checkpoint.Tensors.Count(t => t.IsMergeable);
-
-        var (gpu, said) = Export(checkpoint, new ExportOptions { DType = dtype, Accelerator = device.Gpu });
-        var (cpu, _) = Export(checkpoint, new ExportOptions { DType = dtype, Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains($"The GPU computed {floats} of {checkpoint.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        AssertTheGpuWritesTheCpuBytes(CheckpointHandle.Open(Generate("model")), dtype: dtype);
     }
 
     [Fact]
@@ -222,11 +207,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
             Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["nuslerp_flatten"] = ParameterSetting.Of(flatten ? 1 : 0) },
         });
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
     }
 
     /// <summary>
@@ -246,14 +227,9 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
             Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["filter_wise"] = ParameterSetting.Of(1) },
         });
 
-        List<string> gpuWarnings = [], cpuWarnings = [];
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu, DeviceMemoryBudget = budget }, gpuWarnings);
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }, cpuWarnings);
+        var warnings = AssertTheGpuWritesTheCpuBytes(merged, budget);
 
-        Assert.Equal(cpu, gpu);
-        Assert.Equal(cpuWarnings.Order(), gpuWarnings.Order());
-        Assert.Contains(cpuWarnings, w => w.Contains(" rows (from ", StringComparison.Ordinal));
-        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        Assert.Contains(warnings, w => w.Contains(" rows (from ", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -274,11 +250,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
             Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["t"] = ParameterSetting.Of(t) },
         });
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains($"The GPU computed {merged.Tensors.Count(t => t.IsMergeable)} of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        AssertTheGpuWritesTheCpuBytes(merged);
     }
 
     private static Dictionary<string, ParameterSetting> Weight(double weight) =>
@@ -297,11 +269,7 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
             },
         });
 
-        var (gpu, said) = Export(merged, new ExportOptions { Accelerator = device.Gpu });
-        var (cpu, _) = Export(merged, new ExportOptions { Device = ComputeDevice.Cpu });
-
-        Assert.Equal(cpu, gpu);
-        Assert.Contains($"The GPU computed 0 of {merged.TensorCount} tensors; the CPU copied or computed the rest.", said);
+        AssertTheGpuWritesTheCpuBytes(merged, computed: 0);
     }
 
     [Fact]
