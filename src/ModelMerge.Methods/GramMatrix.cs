@@ -66,20 +66,32 @@ internal sealed class GramMatrix
     /// chunks added in grid order, so the bits do not depend on thread count.
     /// </summary>
     /// <param name="includeBase">Count the base as one more input after the models (slerp, karcher).</param>
-    public static GramMatrix Of(MergeInputs inputs, ChunkRunner runner, bool includeBase)
+    public static GramMatrix Of(MergeInputs inputs, ChunkRunner runner, bool includeBase) =>
+        FromUpperTriangle(InputCount(inputs, includeBase), UpperTriangleSums(inputs, runner, includeBase));
+
+    /// <summary>The inputs the Gram matrix of <paramref name="inputs"/> covers: the models, and the base when included.</summary>
+    public static int InputCount(MergeInputs inputs, bool includeBase) => inputs.ModelCount + (includeBase && inputs.HasBase ? 1 : 0);
+
+    /// <summary>G_ij for every i ≤ j in row order: the sums <see cref="Of"/> takes, one reduction pass.</summary>
+    public static double[] UpperTriangleSums(MergeInputs inputs, ChunkRunner runner, bool includeBase)
     {
-        int size = inputs.ModelCount + (includeBase && inputs.HasBase ? 1 : 0);
-        int width = size * (size + 1) / 2;
-        var packed = inputs.Sum(runner, width, (in InputChunk chunk, Span<double> sums) =>
+        int size = InputCount(inputs, includeBase);
+        return inputs.Sum(runner, size * (size + 1) / 2, (in InputChunk chunk, Span<double> sums) =>
         {
             int k = 0;
             for (int i = 0; i < size; i++)
                 for (int j = i; j < size; j++) sums[k++] = Reductions.Dot(Input(chunk, i), Input(chunk, j));
         });
+    }
+
+    /// <summary>The matrix of <paramref name="size"/> inputs from its upper triangle (<see cref="UpperTriangleSums"/>'s order).</summary>
+    public static GramMatrix FromUpperTriangle(int size, ReadOnlySpan<double> sums)
+    {
+        if (sums.Length != size * (size + 1) / 2) throw new ArgumentException($"{size} inputs have {size * (size + 1) / 2} inner products, not {sums.Length}.", nameof(sums));
         var values = new double[size * size];
         int index = 0;
         for (int i = 0; i < size; i++)
-            for (int j = i; j < size; j++) values[i * size + j] = values[j * size + i] = packed[index++];
+            for (int j = i; j < size; j++) values[i * size + j] = values[j * size + i] = sums[index++];
         return new GramMatrix(size, values);
     }
 

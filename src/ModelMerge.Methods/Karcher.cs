@@ -11,7 +11,7 @@ namespace ModelMerge.Methods;
 /// iteration is N×N float64 algebra, and the output pass is out = Σ γ_i θ_i. No tensor is ever
 /// materialised.
 /// </summary>
-public sealed class Karcher : ITensorMerge
+public sealed class Karcher : ITensorMerge, IGramCombination
 {
     /// <summary>MM: mergekit lets φ/sin φ blow up for an input opposite the mean; ModelMerge refuses beyond π minus this.</summary>
     public const double AntipodalMargin = 1e-6;
@@ -48,11 +48,17 @@ public sealed class Karcher : ITensorMerge
 
     public IChunkMerge Prepare(MergeInputs inputs, ChunkRunner runner)
     {
-        // The base, when the merge has one, is the last input (§1.4 appends it).
-        var gram = GramMatrix.Of(inputs, runner, includeBase: true);
-        var coefficients = Coefficients(gram);
-        double baseCoefficient = inputs.HasBase ? coefficients[^1] : 0;
-        return new FixedCombination(coefficients[..inputs.ModelCount], baseCoefficient);
+        var (models, baseCoefficient) = Coefficients(inputs.ModelCount, inputs.HasBase, GramMatrix.UpperTriangleSums(inputs, runner, includeBase: true));
+        return new FixedCombination(models, baseCoefficient);
+    }
+
+    /// <summary>The base, when the merge has one, is the last input (§1.4 appends it).</summary>
+    public bool GramIncludesBase => true;
+
+    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle)
+    {
+        var coefficients = Coefficients(GramMatrix.FromUpperTriangle(models + (hasBase ? 1 : 0), upperTriangle));
+        return (coefficients[..models], hasBase ? coefficients[^1] : 0);
     }
 
     /// <summary>γ_i with out = Σ γ_i θ_i, from the inputs' Gram matrix.</summary>

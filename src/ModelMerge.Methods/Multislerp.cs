@@ -11,7 +11,7 @@ namespace ModelMerge.Methods;
 /// vectors, its length the weighted mean length; as coefficients on the raw inputs it needs only
 /// their Gram matrix.
 /// </summary>
-public sealed class Multislerp : ITensorMerge
+public sealed class Multislerp : ITensorMerge, IGramCombination
 {
     /// <summary>MM: mergekit divides by Σw unguarded (inf/NaN); ModelMerge refuses below this.</summary>
     public const double WeightSumFloor = 1e-8;
@@ -62,10 +62,17 @@ public sealed class Multislerp : ITensorMerge
     {
         int n = inputs.ModelCount;
         if (n != _weights.Length) throw new ArgumentException($"tensor '{inputs.TensorName}': {_weights.Length} weights for {n} models.", nameof(inputs));
-        double baseCoefficient = inputs.HasBase ? 1 : 0;
-        if (n == 1) return new FixedCombination([1], baseCoefficient);
-        return new FixedCombination(Coefficients(GramMatrix.Of(inputs, runner, includeBase: false)), baseCoefficient);
+        // One model needs no Gram matrix.
+        var sums = n == 1 ? [] : GramMatrix.UpperTriangleSums(inputs, runner, includeBase: false);
+        var (models, baseCoefficient) = Coefficients(n, inputs.HasBase, sums);
+        return new FixedCombination(models, baseCoefficient);
     }
+
+    public bool GramIncludesBase => false;
+
+    /// <summary>The models' coefficients from their Gram matrix; the base, on task vectors, is added back with 1.</summary>
+    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle) =>
+        (models == 1 ? [1] : Coefficients(GramMatrix.FromUpperTriangle(models, upperTriangle)), hasBase ? 1 : 0);
 
     /// <summary>The coefficient of each x_i in the result, from the inputs' Gram matrix.</summary>
     private double[] Coefficients(GramMatrix gram)

@@ -50,6 +50,9 @@ internal static class DevicePlanCompiler
                         nuslerp.Vectors == NuslerpVectors.Whole ? pair.Length : LastAxis(pair.Shape), nuslerp.T) : null;
             case MethodPlan { Method: NearSwap swap, Base: { } swapBase, Models: [var swapped] }:
                 return Compile(swapBase) is { } near && Compile(swapped) is { } far ? new NearSwapDeviceNode(near, far, swap.T) : null;
+            case MethodPlan { Method: IGramCombination gram, Models.Count: > 0 } spherical:
+                return TryCompileInputs(spherical.Base, spherical.Models, out var sphericalBase, out var sphericalModels)
+                    ? GramCombinationDeviceNode.Create(gram, sphericalBase, sphericalModels) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

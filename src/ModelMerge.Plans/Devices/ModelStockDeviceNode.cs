@@ -26,7 +26,7 @@ internal sealed class ModelStockDeviceNode(DeviceNode baseTensor, IReadOnlyList<
         return (Array.ConvertAll(ratios, t => t / n), [.. ModelStock.Blend.RemarksOn(ratios)]);
     }
 
-    protected override void Combine(DeviceRun run, ArrayView<float> packed, ArrayView<double> scales, ArrayView<float> baseValues, long start,
+    protected override void Combine(DeviceRun run, ArrayView<float> packed, double[] values, ArrayView<double> scales, ArrayView<float> baseValues, long start,
         ArrayView1D<float, Stride1D.Dense> destination)
     {
         using var ones = run.Allocate<double>(InputCount);

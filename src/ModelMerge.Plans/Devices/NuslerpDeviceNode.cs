@@ -22,7 +22,7 @@ internal sealed class NuslerpDeviceNode(DeviceNode? baseTensor, DeviceNode first
         return (coefficients, []);
     }
 
-    protected override void Combine(DeviceRun run, ArrayView<float> packed, ArrayView<double> coefficients, ArrayView<float> baseValues, long start,
+    protected override void Combine(DeviceRun run, ArrayView<float> packed, double[] values, ArrayView<double> coefficients, ArrayView<float> baseValues, long start,
         ArrayView1D<float, Stride1D.Dense> destination) =>
         run.Kernels.LinearCombinationRows(packed, coefficients, RowLength, start, baseValues, HasBase ? 1 : 0, destination);
 }

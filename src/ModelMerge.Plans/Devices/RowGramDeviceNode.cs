@@ -29,9 +29,12 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
     /// </summary>
     protected abstract (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums);
 
-    /// <summary>Writes the merged elements [start, start + destination.Length) from the inputs (back to back) and the base.</summary>
-    protected abstract void Combine(DeviceRun run, ArrayView<float> packed, ArrayView<double> parameters, ArrayView<float> baseValues, long start,
-        ArrayView1D<float, Stride1D.Dense> destination);
+    /// <summary>
+    /// Writes the merged elements [start, start + destination.Length) from the inputs (back to
+    /// back) and the base, with the parameters as computed (<paramref name="values"/>) and on the device.
+    /// </summary>
+    protected abstract void Combine(DeviceRun run, ArrayView<float> packed, double[] values, ArrayView<double> parameters, ArrayView<float> baseValues,
+        long start, ArrayView1D<float, Stride1D.Dense> destination);
 
     public override bool TryEvaluate(DeviceRun run, long start, ArrayView1D<float, Stride1D.Dense> destination)
     {
@@ -48,7 +51,7 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
         using var baseValues = baseTensor is null ? null : run.Allocate<float>(n);
         if (baseTensor is not null && !baseTensor.TryEvaluate(run, start, baseValues!.View)) return false;
         using var deviceParameters = run.Gpu.Accelerator.Allocate1D(parameters.Values);
-        Combine(run, packed.View, deviceParameters.View, baseValues is null ? ArrayView<float>.Empty : baseValues.View, start, destination);
+        Combine(run, packed.View, parameters.Values, deviceParameters.View, baseValues is null ? ArrayView<float>.Empty : baseValues.View, start, destination);
         // Said once the tensor is the GPU's: a refusal above hands it to the CPU, which says it itself.
         if (start == 0)
             foreach (var remark in parameters.Remarks) run.Context.Warn($"tensor '{run.TensorName}': {remark}");

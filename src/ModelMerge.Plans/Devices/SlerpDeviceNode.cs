@@ -20,7 +20,7 @@ internal sealed class SlerpDeviceNode(DeviceNode start, DeviceNode end, long len
         return ([startCoefficient, endCoefficient], []);
     }
 
-    protected override void Combine(DeviceRun run, ArrayView<float> packed, ArrayView<double> coefficients, ArrayView<float> baseValues, long first,
+    protected override void Combine(DeviceRun run, ArrayView<float> packed, double[] values, ArrayView<double> coefficients, ArrayView<float> baseValues, long first,
         ArrayView1D<float, Stride1D.Dense> destination) =>
         run.Kernels.LinearCombinationRows(packed, coefficients, RowLength, first, baseValues, 0, destination);
 }

@@ -253,6 +253,48 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         AssertTheGpuWritesTheCpuBytes(merged);
     }
 
+    /// <summary>
+    /// multislerp (over the base: task vectors, the base added back) and karcher (the base one more
+    /// input): the Gram matrix on the device, the method's own coefficients, one combination.
+    /// </summary>
+    [Theory]
+    [InlineData("multislerp", true, null)]
+    [InlineData("multislerp", false, null)]
+    [InlineData("multislerp", true, 3_000_000L)]
+    [InlineData("karcher", true, null)]
+    [InlineData("karcher", false, 3_000_000L)]
+    public void Gram_matrix_methods_on_the_gpu_write_the_cpu_bytes(string method, bool withBase, long? budget)
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find(method)!,
+            [MergeInput.Of(models.FineTunes[0], Weight(0.7)), MergeInput.Of(models.FineTunes[1], Weight(0.4))])
+        {
+            Base = withBase ? models.Base : null,
+        });
+
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
+    }
+
+    [Fact]
+    public void Inputs_a_gram_method_refuses_are_refused_with_the_cpus_error()
+    {
+        // A model equal to the base has an all-zero task vector: with eps 0 it has no direction.
+        var models = new GeneratedLlamaSet(_folder.Combine("tiny"), LlamaShape.Tiny);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("multislerp")!,
+            [MergeInput.Of(models.FineTunes[0], Weight(0.5)), MergeInput.Of(models.Base, Weight(0.5))])
+        {
+            Base = models.Base,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["eps"] = ParameterSetting.Of(0) },
+        });
+
+        var onGpu = Assert.ThrowsAny<Exception>(() => Export(merged, new ExportOptions { Accelerator = device.Gpu }));
+        var onCpu = Assert.ThrowsAny<Exception>(() => Export(merged, new ExportOptions { Device = ComputeDevice.Cpu }));
+
+        Assert.Equal(onCpu.GetType(), onGpu.GetType());
+        Assert.Equal(onCpu.Message, onGpu.Message);
+        Assert.Contains("direction is undefined", onGpu.Message);
+    }
+
     private static Dictionary<string, ParameterSetting> Weight(double weight) =>
         new(StringComparer.OrdinalIgnoreCase) { ["weight"] = ParameterSetting.Of(weight) };
 
