@@ -24,7 +24,24 @@ public sealed class Sce(double selectTopK) : ITensorMerge
     private const double MinimumWeightSum = 1e-6;
 
     /// <summary>mergekit's floor on the agreeing weights' sum.</summary>
-    private const double MinimumDivisor = 1e-6;
+    public const double MinimumDivisor = 1e-6;
+
+    /// <summary>The fraction of the varying elements kept (1 keeps all).</summary>
+    public double SelectTopK => selectTopK;
+
+    /// <summary>The number of variances the mask keeps: floor(nz·select_topk) of the <paramref name="nonZero"/> that vary.</summary>
+    public long KeepCount(long nonZero) => (long)Math.Floor(nonZero * selectTopK);
+
+    /// <summary>§5.2 step 3: each model's weight from its (masked) Σ τ², normalized to sum 1, or equal weights when they sum to almost nothing.</summary>
+    public static double[] Weights(ReadOnlySpan<double> squares, long length)
+    {
+        int k = squares.Length;
+        var weights = new double[k];
+        double total = 0;
+        for (int i = 0; i < k; i++) total += weights[i] = squares[i] / length;
+        for (int i = 0; i < k; i++) weights[i] = Math.Abs(total) < MinimumWeightSum ? 1.0 / k : weights[i] / total;
+        return weights;
+    }
 
     public static MergeMethod Method { get; } = new("sce", "SCE", "https://arxiv.org/abs/2408.07990",
         BaseModelUse.Required, ModelValues.TaskVectors, MinModels: 0, MaxModels: null,
@@ -46,11 +63,7 @@ public sealed class Sce(double selectTopK) : ITensorMerge
             if (cut is null) return InputCopy.Base;
         }
         var squares = inputs.Sum(runner, k, (in InputChunk c, Span<double> sums) => MaskedSquares(c, cut, sums));
-        var weights = new double[k];
-        double total = 0;
-        for (int i = 0; i < k; i++) total += weights[i] = squares[i] / inputs.Length;
-        for (int i = 0; i < k; i++) weights[i] = Math.Abs(total) < MinimumWeightSum ? 1.0 / k : weights[i] / total;
-        return new Erase(weights, cut);
+        return new Erase(Weights(squares, inputs.Length), cut);
     }
 
     /// <summary>
@@ -63,7 +76,7 @@ public sealed class Sce(double selectTopK) : ITensorMerge
         var variance = new ElementVariance(inputs);
         long nonZero = runner.Reduce(variance, () => new long[1], (count, _, values) => count[0] += values.Length - values.Count(0f),
             (total, part) => total[0] += part[0])[0];
-        long keep = (long)Math.Floor(nonZero * selectTopK);
+        long keep = KeepCount(nonZero);
         return keep == 0 ? null : MagnitudeSelection.FindTopK(variance, keep, runner);
     }
 

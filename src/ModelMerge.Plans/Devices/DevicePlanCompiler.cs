@@ -53,6 +53,9 @@ internal static class DevicePlanCompiler
             case MethodPlan { Method: IGramCombination gram, Models.Count: > 0 } spherical:
                 return TryCompileInputs(spherical.Base, spherical.Models, out var sphericalBase, out var sphericalModels)
                     ? GramCombinationDeviceNode.Create(gram, sphericalBase, sphericalModels) : null;
+            case MethodPlan { Method: Sce sce, Base: { } sceBase, Models.Count: > 0 } selected:
+                return TryCompileInputs(sceBase, selected.Models, out var compiledSceBase, out var sceVectors)
+                    ? new SceDeviceNode(compiledSceBase!, sceVectors, sce) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

@@ -275,6 +275,28 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         AssertTheGpuWritesTheCpuBytes(merged, budget);
     }
 
+    /// <summary>
+    /// SCE: without selection, with a top-k of the per-element variances (its cut across grid
+    /// chunks and, in pieces, across pieces), and with a selection that keeps nothing (the base).
+    /// </summary>
+    [Theory]
+    [InlineData(1.0, null)]
+    [InlineData(0.3, null)]
+    [InlineData(0.3, 3_000_000L)]
+    [InlineData(1.0, 3_000_000L)]
+    [InlineData(0.0, null)]
+    public void Sce_on_the_gpu_writes_the_cpu_bytes(double selectTopK, long? budget)
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find("sce")!, [.. models.FineTunes.Select(f => MergeInput.Of(f))])
+        {
+            Base = models.Base,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["select_topk"] = ParameterSetting.Of(selectTopK) },
+        });
+
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
+    }
+
     [Fact]
     public void Inputs_a_gram_method_refuses_are_refused_with_the_cpus_error()
     {
