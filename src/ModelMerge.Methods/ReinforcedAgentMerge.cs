@@ -39,22 +39,35 @@ public sealed class ReinforcedAgentMerge(double epsilon, ReinforcedAgentMerge.Un
     private static MethodParameter EpsilonParameter =>
         MethodParameter.Global("epsilon", DefaultEpsilon, "A task-vector value counts as a change only when its magnitude exceeds this.");
 
+    /// <summary>A task-vector value is active when its magnitude exceeds this.</summary>
+    public double Epsilon => epsilon;
+
+    /// <summary>ramplus_tl's boost; null for ram.</summary>
+    public UniqueBoost? Boost => boost;
+
     public IChunkMerge Prepare(MergeInputs inputs, ChunkRunner runner)
     {
         int k = inputs.ModelCount;
         if (k == 0) return InputCopy.Base;
-        var scales = Enumerable.Repeat(1.0, k).ToArray();
-        if (boost is not null)
+        var counts = boost is null ? null : inputs.Sum(runner, 2 * k, (in InputChunk c, Span<double> sums) => CountOverlap(c, epsilon, sums));
+        return new Combine(Scales(k, counts), epsilon);
+    }
+
+    /// <summary>
+    /// Each model's λ_i: 1 for ram; for ramplus_tl from <paramref name="counts"/>, its shared active
+    /// values (counts[i]) and unique ones (counts[k + i]) over the tensor.
+    /// </summary>
+    public double[] Scales(int models, ReadOnlySpan<double> counts)
+    {
+        var scales = Enumerable.Repeat(1.0, models).ToArray();
+        if (boost is null) return scales;
+        for (int i = 0; i < models; i++)
         {
-            var counts = inputs.Sum(runner, 2 * k, (in InputChunk c, Span<double> sums) => CountOverlap(c, epsilon, sums));
-            for (int i = 0; i < k; i++)
-            {
-                double ratio = counts[i] / Math.Max(counts[k + i], epsilon);
-                // torch's clamp: the lower bound first, then the upper, so a negative alpha wins.
-                scales[i] = 1 + boost.Rate * Math.Min(Math.Max(ratio, 0), boost.Cap);
-            }
+            double ratio = counts[i] / Math.Max(counts[models + i], epsilon);
+            // torch's clamp: the lower bound first, then the upper, so a negative alpha wins.
+            scales[i] = 1 + boost.Rate * Math.Min(Math.Max(ratio, 0), boost.Cap);
         }
-        return new Combine(scales, epsilon);
+        return scales;
     }
 
     /// <summary>Per model, how many of its active values others share (sums[i]) and how many only it has (sums[k + i]).</summary>

@@ -56,6 +56,9 @@ internal static class DevicePlanCompiler
             case MethodPlan { Method: Sce sce, Base: { } sceBase, Models.Count: > 0 } selected:
                 return TryCompileInputs(sceBase, selected.Models, out var compiledSceBase, out var sceVectors)
                     ? new SceDeviceNode(compiledSceBase!, sceVectors, sce) : null;
+            case MethodPlan { Method: ReinforcedAgentMerge ram, Base: { } ramBase, Models.Count: > 0 } reinforced:
+                return TryCompileInputs(ramBase, reinforced.Models, out var compiledRamBase, out var ramVectors)
+                    ? new RamDeviceNode(compiledRamBase!, ramVectors, ram) : null;
             case PrefixPlan prefix:
                 return prefix.Inputs.Single() is var inner && Compile(inner) is { } compiled ? new PrefixDeviceNode(compiled, prefix.Length) : null;
             default:

@@ -297,6 +297,28 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         AssertTheGpuWritesTheCpuBytes(merged, budget);
     }
 
+    /// <summary>
+    /// ram and ramplus_tl with ε the median |τ| of one tensor, so values are active alone, together
+    /// and not at all; ramplus_tl's counts over the whole tensor, also in pieces.
+    /// </summary>
+    [Theory]
+    [InlineData("ram", null)]
+    [InlineData("ramplus_tl", null)]
+    [InlineData("ramplus_tl", 3_000_000L)]
+    public void Reinforced_agent_merging_on_the_gpu_writes_the_cpu_bytes(string method, long? budget)
+    {
+        var models = new GeneratedLlamaSet(_folder.Combine("wide"), GeneratedLlamas.Wide);
+        const string name = "model.layers.0.mlp.up_proj.weight";
+        var changes = models.BaseValues[name].Zip(models.FineTuneValues[0][name], (a, b) => Math.Abs((double)b - a)).Order().ToArray();
+        var merged = MethodMerge.Build(new MergeRequest(MergeMethods.Find(method)!, [.. models.FineTunes.Select(f => MergeInput.Of(f))])
+        {
+            Base = models.Base,
+            Settings = new Dictionary<string, ParameterSetting>(StringComparer.OrdinalIgnoreCase) { ["epsilon"] = ParameterSetting.Of(changes[changes.Length / 2]) },
+        });
+
+        AssertTheGpuWritesTheCpuBytes(merged, budget);
+    }
+
     [Fact]
     public void Inputs_a_gram_method_refuses_are_refused_with_the_cpus_error()
     {
