@@ -13,6 +13,11 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<float>, long, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<double>>? _rowSegmentDots;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, long, long, ArrayView<float>, ArrayView<float>>? _weightedSumRows;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>? _linearCombinationRows;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>? _linearCombinationColumns;
+    private Action<Index1D, ArrayView<float>, long, long, long, long, int, ArrayView<int>, ArrayView<double>>? _columnDots;
+
+    /// <summary>Grid chunks summed per launch, as the CPU sums them per wave: it bounds the partials held at once.</summary>
+    private const int ColumnChunksPerWave = 16;
 
     /// <summary>
     /// Adds, for each row of <paramref name="rowLength"/> that elements [first, first + count) touch,
@@ -50,4 +55,42 @@ public sealed partial class GpuKernels
         ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output) =>
         (_linearCombinationRows ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>(
             WeightedSumKernels.LinearCombinationRows))((int)output.Length, models, rowCoefficients, rowLength, first, baseValues, baseCoefficient, output);
+
+    /// <summary>
+    /// Adds, for vectors along the first axis (tensor element p in vector p mod
+    /// <paramref name="columns"/>), Σ a·b over elements [first, first + count) for every pair, in
+    /// <c>FirstAxisVectors.Sums</c>'s order: per grid chunk in index order, the chunks in grid order.
+    /// </summary>
+    public void AddColumnDots(ArrayView<float> inputs, long stride, long count, long first, long columns, (int A, int B)[] pairs, RowOrderSums totals)
+    {
+        if (pairs.Length != totals.Width) throw new ArgumentException("one total per pair is needed.", nameof(pairs));
+        int width = pairs.Length;
+        int threadsPerChunk = (int)Math.Min(columns, ChunkGrid.ChunkElements);
+        using var pairIndices = accelerator.Allocate1D(pairs.SelectMany(p => new[] { p.A, p.B }).ToArray());
+        long chunks = ChunkGrid.ChunkCount(count);
+        using var sums = accelerator.Allocate1D<double>((long)Math.Min(ColumnChunksPerWave, chunks) * threadsPerChunk * width);
+        var dots = _columnDots ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, long, long, long, long, int, ArrayView<int>, ArrayView<double>>(
+            ReductionKernels.ColumnDots);
+        for (long wave = 0; wave < chunks; wave += ColumnChunksPerWave)
+        {
+            int inWave = (int)Math.Min(ColumnChunksPerWave, chunks - wave);
+            long waveStart = wave * ChunkGrid.ChunkElements;
+            dots(inWave * threadsPerChunk, inputs, stride, count, waveStart, columns, threadsPerChunk, pairIndices.View, sums.View);
+            var partials = ((ArrayView<double>)sums.View.SubView(0, (long)inWave * threadsPerChunk * width)).GetAsArray();
+            for (int c = 0; c < inWave; c++)
+            {
+                long chunkStart = waveStart + (long)c * ChunkGrid.ChunkElements;
+                long touched = Math.Min(columns, Math.Min(ChunkGrid.ChunkElements, count - chunkStart));
+                long firstVector = (first + chunkStart) % columns;
+                for (long v = 0; v < touched; v++)
+                    totals.AddTo((firstVector + v) % columns, partials.AsSpan((int)(((long)c * threadsPerChunk + v) * width), width));
+            }
+        }
+    }
+
+    /// <summary><see cref="LinearCombinationRows"/> with each first-axis vector's coefficients (element p's vector p mod columns).</summary>
+    public void LinearCombinationColumns(ArrayView<float> models, ArrayView<double> columnCoefficients, long columns, long first,
+        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output) =>
+        (_linearCombinationColumns ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>(
+            WeightedSumKernels.LinearCombinationColumns))((int)output.Length, models, columnCoefficients, columns, first, baseValues, baseCoefficient, output);
 }

@@ -43,4 +43,32 @@ internal static class ReductionKernels
             sums[(long)thread * width + p] = sum;
         }
     }
+
+    /// <summary>
+    /// Sums for vectors that run along the first axis (element p in vector p mod columns): thread
+    /// (chunk of the wave, v) takes the chunk's elements v, v + t, v + 2t, … (t = min(columns,
+    /// the chunk's length): the same vector each time) in index order, for every pair of inputs
+    /// (<c>FirstAxisVectors.Sums</c>'s per-chunk partials). The wave's chunks start at
+    /// <paramref name="waveStart"/> of the piece; the inputs lie <paramref name="stride"/> apart.
+    /// </summary>
+    public static void ColumnDots(Index1D index, ArrayView<float> values, long stride, long count, long waveStart, long columns, int threadsPerChunk,
+        ArrayView<int> pairs, ArrayView<double> sums)
+    {
+        int thread = index;
+        long chunkStart = waveStart + (long)(thread / threadsPerChunk) * ChunkGrid.ChunkElements;
+        long v = thread % threadsPerChunk;
+        long length = chunkStart + ChunkGrid.ChunkElements < count ? ChunkGrid.ChunkElements : count - chunkStart;
+        long touched = columns < length ? columns : length;
+        int width = pairs.IntLength / 2;
+        for (int p = 0; p < width; p++)
+        {
+            double sum = 0;
+            if (v < touched)
+            {
+                long a = pairs[2 * p] * stride + chunkStart, b = pairs[2 * p + 1] * stride + chunkStart;
+                for (long j = v; j < length; j += touched) sum += Float64.Multiply(values[a + j], values[b + j]);
+            }
+            sums[(long)thread * width + p] = sum;
+        }
+    }
 }

@@ -45,4 +45,10 @@ public sealed class RowOrderSums(long rows, int width)
                 _totals[segments[s].Row * width + p] += segment;
             }
     }
+
+    /// <summary>Adds one partial to row (or vector) <paramref name="row"/>'s sums.</summary>
+    internal void AddTo(long row, ReadOnlySpan<double> partial)
+    {
+        for (int p = 0; p < width; p++) _totals[row * width + p] += partial[p];
+    }
 }

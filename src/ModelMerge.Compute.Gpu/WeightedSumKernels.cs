@@ -56,4 +56,17 @@ internal static class WeightedSumKernels
         if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
         output[j] = (float)sum;
     }
+
+    /// <summary><see cref="LinearCombinationRows"/> with the coefficients of the element's first-axis vector, (first + j) mod columns.</summary>
+    public static void LinearCombinationColumns(Index1D j, ArrayView<float> models, ArrayView<double> columnCoefficients, long columns, long first,
+        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
+    {
+        long n = output.Length;
+        int count = (int)(models.Length / n);
+        long column = (first + j) % columns;
+        double sum = 0;
+        for (int i = 0; i < count; i++) sum += Float64.Multiply(models[i * n + j], columnCoefficients[column * count + i]);
+        if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
+        output[j] = (float)sum;
+    }
 }

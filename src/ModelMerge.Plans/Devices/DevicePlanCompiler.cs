@@ -43,11 +43,14 @@ internal static class DevicePlanCompiler
             case MethodPlan { Method: ModelStock stock, Base: { } stockBase, Models: { Count: >= 2 } offsets } stocked:
                 return TryCompileInputs(stockBase, offsets, out var compiledBase, out var compiledOffsets)
                     ? new ModelStockDeviceNode(compiledBase!, compiledOffsets, stock.FilterWise ? LastAxis(stocked.Shape) : stocked.Length) : null;
-            // Along the first axis each vector strides across the tensor; the CPU computes that one.
-            case MethodPlan { Method: Nuslerp { Vectors: not NuslerpVectors.FirstAxis } nuslerp, Models: [var a, var b] } pair:
+            case MethodPlan { Method: Nuslerp nuslerp, Models: [var a, var b] } pair:
                 return TryCompileInputs(pair.Base, [a, b], out var pairBase, out var compiledPair)
-                    ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1],
-                        nuslerp.Vectors == NuslerpVectors.Whole ? pair.Length : LastAxis(pair.Shape), nuslerp.T) : null;
+                    ? new NuslerpDeviceNode(pairBase, compiledPair[0], compiledPair[1], nuslerp.Vectors, nuslerp.Vectors switch
+                    {
+                        NuslerpVectors.Whole => pair.Length,
+                        NuslerpVectors.LastAxis => LastAxis(pair.Shape),
+                        _ => Nuslerp.FirstAxisVectorCount([.. pair.Shape], pair.Length),
+                    }, nuslerp.T) : null;
             case MethodPlan { Method: NearSwap swap, Base: { } swapBase, Models: [var swapped] }:
                 return Compile(swapBase) is { } near && Compile(swapped) is { } far ? new NearSwapDeviceNode(near, far, swap.T) : null;
             case MethodPlan { Method: IGramCombination gram, Models.Count: > 0 } spherical:

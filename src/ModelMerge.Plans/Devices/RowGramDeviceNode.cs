@@ -23,6 +23,13 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
 
     protected bool HasBase => baseTensor is not null;
 
+    /// <summary>How many vectors the sums run over: rows of <see cref="RowLength"/> along the flat tensor.</summary>
+    protected virtual long Vectors => (Length + rowLength - 1) / rowLength;
+
+    /// <summary>Adds the sums of elements [first, first + count) of the inputs (<paramref name="stride"/> apart in <paramref name="packed"/>).</summary>
+    protected virtual void AddSums(GpuKernels kernels, ArrayView<float> packed, long stride, long count, long first, (int A, int B)[] pairs, RowOrderSums sums) =>
+        kernels.AddRowDots(packed, stride, count, first, rowLength, pairs, sums);
+
     /// <summary>
     /// The combine's parameters from the rows' sums (Width per row, laid out as the pairs), with
     /// what the CPU says of them as it merges; null when the CPU must refuse them with its own message.
@@ -69,7 +76,7 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
     private RowParameters? Sums(DeviceRun run, ArrayView<float> packed, long stride, long count, long first)
     {
         var sums = NewSums();
-        run.Kernels.AddRowDots(packed, stride, count, first, rowLength, pairs, sums);
+        AddSums(run.Kernels, packed, stride, count, first, pairs, sums);
         return Finish(sums);
     }
 
@@ -81,12 +88,12 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
         {
             long count = Math.Min(stride, Length - first);
             if (!EvaluateAll(run, first, packed, stride, count)) return null;
-            run.Kernels.AddRowDots(packed, stride, count, first, rowLength, pairs, sums);
+            AddSums(run.Kernels, packed, stride, count, first, pairs, sums);
         }
         return Finish(sums);
     }
 
-    private RowOrderSums NewSums() => new((Length + rowLength - 1) / rowLength, pairs.Length);
+    private RowOrderSums NewSums() => new(Vectors, pairs.Length);
 
     private RowParameters? Finish(RowOrderSums sums) => Parameters(sums) is var (values, remarks) ? new RowParameters(values, remarks) : null;
 

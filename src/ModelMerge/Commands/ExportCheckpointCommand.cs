@@ -74,7 +74,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     /// Where to compute: Auto (the default) uses the first CUDA GPU that ILGPU finds and the CPU when there is none; Cpu
     /// always computes on the CPU; Cuda requires a GPU and stops with DeviceUnavailable without one. Without -Device, the
     /// session's $ModelMergeDevice decides when it is set. The output is the same either way: tensors whose plan has no
-    /// GPU kernels (arcee_fusion, nuslerp_row_wise) are computed by the CPU, and tensors larger than device
+    /// GPU kernels (arcee_fusion) are computed by the CPU, and tensors larger than device
     /// memory are computed on the GPU in pieces. -Verbose says which device and why. A merge cmdlet's -Device applies
     /// when this one is not given, before $ModelMergeDevice.
     /// </summary>

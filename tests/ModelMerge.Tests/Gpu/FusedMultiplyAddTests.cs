@@ -29,6 +29,8 @@ public class FusedMultiplyAddTests
     [InlineData(typeof(SceKernels), nameof(SceKernels.Variance))]
     [InlineData(typeof(SceKernels), nameof(SceKernels.Erase))]
     [InlineData(typeof(RamKernels), nameof(RamKernels.Combine))]
+    [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.LinearCombinationColumns))]
+    [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.ColumnDots))]
     public void Combine_kernels_multiply_only_with_rounded_products_that_ptxas_cannot_fuse(Type kernels, string name)
     {
         string ptx = Ptx(kernels.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!);
