@@ -17,7 +17,7 @@ internal sealed class OutlierTrimDeviceNode(DeviceNode taskVector, double densit
     protected override Treatment Decide() =>
         Density >= 1 || Length == 0 ? Treatment.PassThrough
         // Nothing would survive, or gamma is no fraction: the CPU refuses it (DensityTooSmall, GammaOutOfRange) with its own message.
-        : Math.Floor(Density * Length) <= 0 || !(gamma >= 0) ? Treatment.Refuse
+        : (long)Math.Floor(Density * Length) <= 0 || !(gamma >= 0) ? Treatment.Refuse
         : Treatment.Mask;
 
     private (long Top, long Bottom) Edges()

@@ -5,10 +5,11 @@ using ModelMerge.Compute.Gpu;
 namespace ModelMerge.Plans.Devices;
 
 /// <summary>
-/// A merge whose elementwise step needs, per row, the dot products between its inputs (model
-/// stock's Gram sums, nuslerp's pair): the sums on the device in the CPU's per-row order, the
-/// per-row parameters on the host, then one combining kernel. A "row" may be the whole tensor.
-/// In pieces, the sums come first from a pass over every piece.
+/// A merge whose elementwise step needs, per row, the dot products between its inputs (slerp's
+/// and nuslerp's pair, the Gram matrices of multislerp, karcher and model stock): the sums on the
+/// device in the CPU's per-row order, the per-row parameters on the host (the method's own code),
+/// then one combining kernel. A "row" may be the whole tensor. In pieces, the sums come first from
+/// a pass over every piece.
 /// </summary>
 internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<DeviceNode> inputs, long rowLength, (int A, int B)[] pairs) : DeviceNode
 {
