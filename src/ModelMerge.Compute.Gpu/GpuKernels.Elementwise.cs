@@ -17,7 +17,6 @@ public sealed partial class GpuKernels
     private Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>>? _bfloat16Difference;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _singleDifference;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, double, double, ArrayView<float>, ArrayView<float>>? _weightedSum;
-    private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
     private Action<Index1D, ArrayView<float>, ulong, long, ulong, float>? _drop;
     private Action<Index1D, ArrayView<float>, long, ulong, ulong, ArrayView<double>>? _magnitudeLanes;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>>? _dotLanes;
@@ -72,8 +71,7 @@ public sealed partial class GpuKernels
     /// <param name="models">The models back to back, model i at [i·n, (i+1)·n) with n = output.Length.</param>
     public void LinearCombination(ArrayView<float> models, ArrayView<double> coefficients, ArrayView<float> baseValues, double baseCoefficient,
         ArrayView<float> output) =>
-        (_linearCombination ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<float>, double, ArrayView<float>>(
-            WeightedSumKernels.LinearCombination))((int)output.Length, models, coefficients, baseValues, baseCoefficient, output);
+        LinearCombinationByVector(models, coefficients, output.Length, 0, alongFirstAxis: false, baseValues, baseCoefficient, output);
 
     /// <summary>
     /// DARE in place: zero each element whose counter draw says drop, multiply the survivors by

@@ -12,8 +12,7 @@ public sealed partial class GpuKernels
 {
     private Action<Index1D, ArrayView<float>, long, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<double>>? _rowSegmentDots;
     private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, long, long, ArrayView<float>, ArrayView<float>>? _weightedSumRows;
-    private Action<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>? _linearCombinationRows;
-    private Action<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>? _linearCombinationColumns;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, long, long, int, ArrayView<float>, double, ArrayView<float>>? _linearCombination;
     private Action<Index1D, ArrayView<float>, long, long, long, long, int, ArrayView<int>, ArrayView<double>>? _columnDots;
 
     /// <summary>Grid chunks summed per launch, as the CPU sums them per wave: it bounds the partials held at once.</summary>
@@ -53,8 +52,7 @@ public sealed partial class GpuKernels
     /// </summary>
     public void LinearCombinationRows(ArrayView<float> models, ArrayView<double> rowCoefficients, long rowLength, long first,
         ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output) =>
-        (_linearCombinationRows ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>(
-            WeightedSumKernels.LinearCombinationRows))((int)output.Length, models, rowCoefficients, rowLength, first, baseValues, baseCoefficient, output);
+        LinearCombinationByVector(models, rowCoefficients, rowLength, first, alongFirstAxis: false, baseValues, baseCoefficient, output);
 
     /// <summary>
     /// Adds, for vectors along the first axis (tensor element p in vector p mod
@@ -91,6 +89,10 @@ public sealed partial class GpuKernels
     /// <summary><see cref="LinearCombinationRows"/> with each first-axis vector's coefficients (element p's vector p mod columns).</summary>
     public void LinearCombinationColumns(ArrayView<float> models, ArrayView<double> columnCoefficients, long columns, long first,
         ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output) =>
-        (_linearCombinationColumns ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, long, long, ArrayView<float>, double, ArrayView<float>>(
-            WeightedSumKernels.LinearCombinationColumns))((int)output.Length, models, columnCoefficients, columns, first, baseValues, baseCoefficient, output);
+        LinearCombinationByVector(models, columnCoefficients, columns, first, alongFirstAxis: true, baseValues, baseCoefficient, output);
+
+    private void LinearCombinationByVector(ArrayView<float> models, ArrayView<double> coefficients, long vectorLength, long first, bool alongFirstAxis,
+        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output) =>
+        (_linearCombination ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, long, long, int, ArrayView<float>, double, ArrayView<float>>(
+            WeightedSumKernels.LinearCombination))((int)output.Length, models, coefficients, vectorLength, first, alongFirstAxis ? 1 : 0, baseValues, baseCoefficient, output);
 }

@@ -21,18 +21,6 @@ internal static class WeightedSumKernels
         output[j] = (float)(baseValues.Length > 0 ? baseValues[j] + value : value);
     }
 
-    /// <summary>Σ_i c_i·x_i + c_b·base: the element step of slerp and the other spherical methods.</summary>
-    public static void LinearCombination(Index1D j, ArrayView<float> models, ArrayView<double> coefficients,
-        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
-    {
-        long n = output.Length;
-        double sum = 0;
-        for (int i = 0; i < coefficients.IntLength; i++) sum += Float64.Multiply(models[i * n + j], coefficients[i]);
-        // As on the CPU, a zero coefficient leaves the base out, so a non-finite base cannot leak in as 0·∞.
-        if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
-        output[j] = (float)sum;
-    }
-
     /// <summary><see cref="WeightedSum"/> with no divisor and the scale of the element's row: model stock's per-row blend base + (t_r/N)·Σ x_i.</summary>
     public static void WeightedSumRows(Index1D j, ArrayView<float> terms, ArrayView<double> weights, ArrayView<double> rowScales, long rowLength, long first,
         ArrayView<float> baseValues, ArrayView<float> output)
@@ -44,28 +32,21 @@ internal static class WeightedSumKernels
         output[j] = (float)(baseValues.Length > 0 ? baseValues[j] + value : value);
     }
 
-    /// <summary><see cref="LinearCombination"/> with the coefficients of the element's row, models·rows of them, row-major.</summary>
-    public static void LinearCombinationRows(Index1D j, ArrayView<float> models, ArrayView<double> rowCoefficients, long rowLength, long first,
-        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
+    /// <summary>
+    /// Σ_i c_i·x_i + c_b·base, the element step of the spherical methods, with the coefficients of
+    /// the element's vector (models of them per vector): tensor element first + j lies in vector
+    /// (first + j) / vectorLength for rows along the flat tensor (the whole tensor is one), or
+    /// (first + j) mod vectorLength for vectors along the first axis.
+    /// </summary>
+    public static void LinearCombination(Index1D j, ArrayView<float> models, ArrayView<double> vectorCoefficients, long vectorLength, long first,
+        int alongFirstAxis, ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
     {
         long n = output.Length;
         int count = (int)(models.Length / n);
-        long row = (first + j) / rowLength;
+        long vector = alongFirstAxis != 0 ? (first + j) % vectorLength : (first + j) / vectorLength;
         double sum = 0;
-        for (int i = 0; i < count; i++) sum += Float64.Multiply(models[i * n + j], rowCoefficients[row * count + i]);
-        if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
-        output[j] = (float)sum;
-    }
-
-    /// <summary><see cref="LinearCombinationRows"/> with the coefficients of the element's first-axis vector, (first + j) mod columns.</summary>
-    public static void LinearCombinationColumns(Index1D j, ArrayView<float> models, ArrayView<double> columnCoefficients, long columns, long first,
-        ArrayView<float> baseValues, double baseCoefficient, ArrayView<float> output)
-    {
-        long n = output.Length;
-        int count = (int)(models.Length / n);
-        long column = (first + j) % columns;
-        double sum = 0;
-        for (int i = 0; i < count; i++) sum += Float64.Multiply(models[i * n + j], columnCoefficients[column * count + i]);
+        for (int i = 0; i < count; i++) sum += Float64.Multiply(models[i * n + j], vectorCoefficients[vector * count + i]);
+        // As on the CPU, a zero coefficient leaves the base out, so a non-finite base cannot leak in as 0·∞.
         if (baseValues.Length > 0 && baseCoefficient != 0) sum += Float64.Multiply(baseValues[j], baseCoefficient);
         output[j] = (float)sum;
     }

@@ -24,12 +24,10 @@ public class FusedMultiplyAddTests
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.DotLanes))]
     [InlineData(typeof(NearSwapKernels), nameof(NearSwapKernels.Blend))]
     [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.WeightedSumRows))]
-    [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.LinearCombinationRows))]
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.RowSegmentDotLanes))]
     [InlineData(typeof(SceKernels), nameof(SceKernels.Variance))]
     [InlineData(typeof(SceKernels), nameof(SceKernels.Erase))]
     [InlineData(typeof(RamKernels), nameof(RamKernels.Combine))]
-    [InlineData(typeof(WeightedSumKernels), nameof(WeightedSumKernels.LinearCombinationColumns))]
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.ColumnDots))]
     public void Combine_kernels_multiply_only_with_rounded_products_that_ptxas_cannot_fuse(Type kernels, string name)
     {
