@@ -60,7 +60,7 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
     }
 
     [Fact]
-    public void An_existing_output_is_refused_without_Force_and_replaced_with_it()
+    public void An_existing_output_is_refused_without_Force_and_a_folder_of_other_files_even_with_it()
     {
         using var session = new PowerShellSession(models.Root);
         string target = models.Output("existing");
@@ -75,10 +75,11 @@ public sealed class SafetyTests(ModelFolders models) : IClassFixture<ModelFolder
         Assert.Equal("precious", File.ReadAllText(Path.Combine(target, "keep.txt")));
         Assert.Empty(models.StagingLeftovers());
 
-        var replaced = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./existing -Force");
-        Assert.Empty(replaced.Errors);
-        Assert.False(File.Exists(Path.Combine(target, "keep.txt")));
-        Assert.True(File.Exists(Path.Combine(target, "model.safetensors")));
+        // -Force replaces an earlier export only (TargetReplacementTests); a folder of someone's files stays.
+        var forced = session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./existing -Force");
+        Assert.StartsWith("OutputNotReplaceable,", Assert.Single(forced.Errors).FullyQualifiedErrorId);
+        Assert.Equal(["keep.txt"], Directory.GetFiles(target).Select(Path.GetFileName));
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(target, "keep.txt")));
         Assert.Empty(models.StagingLeftovers());
     }
 

@@ -31,34 +31,63 @@ public sealed class StagingFolder : IDisposable
     }
 
     /// <summary>
-    /// Moves the finished folder to the target. An existing target (allowed by the caller's
-    /// -Force) is first renamed aside and deleted only after the new folder is in place.
+    /// Moves the finished folder to the target. An existing target (allowed by the caller's -Force) is swapped with
+    /// the staging folder in one step where the system can (Linux), else renamed aside first; either way it is deleted
+    /// only once the new folder is in place, and an interruption leaves the old target or the new one, never neither.
+    /// Old content that cannot be deleted then is left under a name <paramref name="warn"/> is told, with why: the
+    /// export itself succeeded.
     /// </summary>
-    public void Commit(bool replaceExisting)
+    public void Commit(bool replaceExisting, Action<string>? warn = null)
     {
-        string? aside = null;
-        if (Directory.Exists(Target) || File.Exists(Target))
+        if (!Occupied(Target))
         {
-            if (!replaceExisting) throw new IOException($"'{Target}' already exists.");
-            aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Target)!, $".{System.IO.Path.GetFileName(Target)}.replaced-{Guid.NewGuid():N}");
-            if (Directory.Exists(Target)) Directory.Move(Target, aside);
-            else File.Move(Target, aside);
+            Directory.Move(Path, Target);
+            _committed = true;
+            return;
         }
+        if (!replaceExisting) throw new IOException($"'{Target}' already exists.");
+        if (RenameExchange.TrySwap(Path, Target))
+        {
+            // The old content now sits at the staging name.
+            _committed = true;
+            RemoveReplaced(Path, warn);
+            return;
+        }
+        string aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Target)!, $".{System.IO.Path.GetFileName(Target)}.replaced-{Guid.NewGuid():N}");
+        MoveEither(Target, aside);
         try
         {
             Directory.Move(Path, Target);
         }
-        catch when (aside is not null)
+        catch
         {
-            if (Directory.Exists(aside)) Directory.Move(aside, Target);
-            else File.Move(aside, Target);
+            MoveEither(aside, Target);
             throw;
         }
         _committed = true;
-        if (aside is not null)
+        RemoveReplaced(aside, warn);
+    }
+
+    /// <summary>Anything at <paramref name="path"/>, a link to nothing included.</summary>
+    private static bool Occupied(string path) => File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    private static void MoveEither(string from, string to)
+    {
+        if (Directory.Exists(from) && new DirectoryInfo(from).LinkTarget is null) Directory.Move(from, to);
+        else File.Move(from, to);
+    }
+
+    private void RemoveReplaced(string old, Action<string>? warn)
+    {
+        try
         {
-            if (Directory.Exists(aside)) Directory.Delete(aside, recursive: true);
-            else File.Delete(aside);
+            if (Directory.Exists(old) && new DirectoryInfo(old).LinkTarget is null) Directory.Delete(old, recursive: true);
+            else File.Delete(old);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            warn?.Invoke($"'{Target}' now holds the new checkpoint, but what it replaced could not all be deleted ({ex.Message}); "
+                + $"the rest is in '{old}'. Delete that folder yourself once you no longer need it.");
         }
     }
 

@@ -30,7 +30,7 @@ public static class CheckpointExporter
     {
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
-        string full = OutputTarget.Validate(checkpoint, target, options.Force);
+        string full = OutputTarget.Validate(checkpoint, target, options.Force, options.WorkingFolder);
         if (checkpoint.Donor.Folder is string donorFolder) CompanionFiles.CheckConfig(donorFolder);
         var dtype = options.DType ?? checkpoint.OutputDType;
         var outputs = OutputTensors(checkpoint, dtype);
@@ -80,7 +80,7 @@ public static class CheckpointExporter
             throw OutputTarget.WriteFailure(ex, full, plan.TotalBytes);
         }
         if (device is not null) verbose($"The GPU computed {device.Computed} of {outputs.Count} tensors; the CPU copied or computed the rest.");
-        staging.Commit(options.Force);
+        OutputTarget.Commit(staging, options.Force, warn);
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
         verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");
         return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);

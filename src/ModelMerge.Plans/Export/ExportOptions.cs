@@ -10,8 +10,11 @@ public sealed record ExportOptions
 
     public long MaxShardBytes { get; init; } = ShardPlan.DefaultMaxShardBytes;
 
-    /// <summary>Replace an existing output folder.</summary>
+    /// <summary>Replace an existing output folder, if it is an earlier export.</summary>
     public bool Force { get; init; }
+
+    /// <summary>The caller's current location (a PowerShell session's, which is not the process's): never replaced, nor any folder holding it.</summary>
+    public string? WorkingFolder { get; init; }
 
     /// <summary>Write README.md (a model card) and, for a recipe, mergekit_config.yml with the weights.</summary>
     public bool ModelCard { get; init; } = true;

@@ -49,7 +49,11 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long MaxShardSize { get; set; } = Formats.Safetensors.ShardPlan.DefaultMaxShardBytes;
 
-    /// <summary>Replace an existing output folder.</summary>
+    /// <summary>
+    /// Replace an existing output folder, only if it is an earlier export: a checkpoint (model.safetensors, or shards and
+    /// their index) with the files an export writes beside it, or an empty folder. Anything else there, a file, a link,
+    /// the current location or a folder holding it is refused with OutputNotReplaceable. -WhatIf lists what would be deleted.
+    /// </summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -104,6 +108,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             DType = DType is null ? null : DTypeInfo.TryParseUserName(DType, out var d) ? d : null,
             MaxShardBytes = MaxShardSize,
             Force = Force,
+            WorkingFolder = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
             ThrottleLimit = ThrottleLimit,
             ModelCard = !NoModelCard,
             AllowNonFinite = AllowNonFinite,
@@ -111,15 +116,15 @@ public sealed class ExportCheckpointCommand : PSCmdlet
         };
         try
         {
-            OutputTarget.Validate(_input, target, Force);
+            OutputTarget.Validate(_input, target, Force, options.WorkingFolder);
         }
         catch (Plans.PlanException ex)
         {
             ThrowTerminatingError(Errors.From(ex, target));
         }
 
-        string action = $"Write {_input.Name} ({_input.TensorCount} tensors, {_input.ParameterCount:N0} parameters)"
-            + (Force && (Directory.Exists(target) || File.Exists(target)) ? ", replacing the existing folder" : "");
+        string? replacing = Force ? OutputTarget.Replacement(target, options.WorkingFolder) : null;
+        string action = $"Write {_input.Name} ({_input.TensorCount} tensors, {_input.ParameterCount:N0} parameters)" + (replacing is null ? "" : ", " + replacing);
         if (!ShouldProcess(target, action)) return;
 
         var result = Run(_input, target, options);

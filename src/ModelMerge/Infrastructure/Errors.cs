@@ -25,7 +25,7 @@ internal static class Errors
     private static ErrorCategory CategoryFor(string errorId) => errorId switch
     {
         "CheckpointNotFound" or "CheckpointNoWeights" or "ShardMissing" => ErrorCategory.ObjectNotFound,
-        "OutputExists" => ErrorCategory.ResourceExists,
+        "OutputExists" or "OutputNotReplaceable" => ErrorCategory.ResourceExists,
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
