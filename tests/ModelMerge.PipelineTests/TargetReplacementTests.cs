@@ -201,4 +201,39 @@ public sealed class TargetReplacementTests(ModelFolders models) : IClassFixture<
         }
         finally { LinuxTools.Run("chattr", "-i", Path.Combine(folder, "config.json")); }
     }
+
+    [PinFact]
+    public void Old_content_that_cannot_be_deleted_after_the_swap_stays_whole_where_the_warning_says()
+    {
+        string target = models.Output("swapped");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, "model.safetensors"), "old");
+        var warnings = new List<string>();
+        string stagingPath;
+        using (var staging = Formats.Folders.StagingFolder.Create(target))
+        {
+            stagingPath = staging.Path;
+            File.WriteAllText(Path.Combine(staging.Path, "model.safetensors"), "new");
+            // Pinned after the checks an export makes, as if by someone else while it ran: the swap succeeds, the delete cannot.
+            LinuxTools.Run("chattr", "+i", Path.Combine(target, "model.safetensors"));
+            try
+            {
+                Plans.Export.OutputTarget.Commit(staging, replace: true, warnings.Add);
+            }
+            finally
+            {
+                foreach (string folder in new[] { target, stagingPath })
+                    if (File.Exists(Path.Combine(folder, "model.safetensors"))) LinuxTools.Run("chattr", "-i", Path.Combine(folder, "model.safetensors"));
+            }
+        }
+
+        Assert.Equal("new", File.ReadAllText(Path.Combine(target, "model.safetensors")));
+        var warning = Assert.Single(warnings);
+        Assert.Contains($"'{target}' now holds the new checkpoint", warning);
+        Assert.Contains($"the rest is in '{stagingPath}'", warning);
+        // One swap, not a rename aside: the old folder is whole under the staging name and nothing else appeared.
+        Assert.Equal("old", File.ReadAllText(Path.Combine(stagingPath, "model.safetensors")));
+        Assert.DoesNotContain(models.StagingLeftovers(), name => name.Contains(".replaced-", StringComparison.Ordinal));
+        Directory.Delete(stagingPath, recursive: true);
+    }
 }
