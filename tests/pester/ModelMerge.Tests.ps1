@@ -112,6 +112,20 @@ out_dtype: float16
         './whatif' | Should -Not -Exist
     }
 
+    It 'says under -Force -WhatIf which checkpoint and which files it would delete' {
+        Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TiesMerge | Export-Checkpoint ./replace-whatif
+        $before = Get-ChildItem ./replace-whatif | ForEach-Object { "$($_.Name) $($_.Length)" }
+        # What if: goes to the host alone; a transcript is how a script sees it.
+        $log = Join-Path $root 'whatif-transcript.txt'
+        Start-Transcript -Path $log | Out-Null
+        Get-Checkpoint ./base | Get-TaskVector ./ft2 | Invoke-TiesMerge | Export-Checkpoint ./replace-whatif -Force -WhatIf
+        Stop-Transcript | Out-Null
+        $files = @(Get-ChildItem ./replace-whatif).Count
+        (Get-Content $log -Raw) -replace '\s*\r?\n\s*', ' ' |
+            Should -Match ([regex]::Escape("replacing the existing checkpoint '$(Join-Path $root 'replace-whatif')' ($files files: model.safetensors, config.json"))
+        Get-ChildItem ./replace-whatif | ForEach-Object { "$($_.Name) $($_.Length)" } | Should -Be $before
+    }
+
     It 'reports a missing model with a stable error id' {
         { Get-Checkpoint ./missing -ErrorAction Stop } | Should -Throw -ErrorId 'CheckpointNotFound,ModelMerge.Commands.GetCheckpointCommand'
     }

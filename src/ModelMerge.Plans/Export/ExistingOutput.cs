@@ -10,7 +10,6 @@ namespace ModelMerge.Plans.Export;
 /// </summary>
 internal sealed partial class ExistingOutput
 {
-    public const string OutputNotReplaceable = "OutputNotReplaceable";
     private const int NamesShown = 5;
 
     private static readonly HashSet<string> Companions = new(
@@ -56,7 +55,7 @@ internal sealed partial class ExistingOutput
             throw Refuse(full, $"'{full}' is {pinned}, so it cannot be moved aside or deleted. Nothing was replaced; choose another path, "
                 + (pinned.StartsWith("a mount", StringComparison.Ordinal) ? "or export into a folder inside it." : "or clear the attribute (chattr -i/-a) first."));
 
-        var entries = info.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var entries = info.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ToList();
         var foreign = entries.Where(e => !IsExportFile(e)).Select(e => e is DirectoryInfo && e.LinkTarget is null ? e.Name + "/" : e.Name).ToList();
         if (foreign.Count > 0)
             throw Refuse(full, $"'{full}' holds what is not an earlier export: {Listed(foreign)} ({entries.Count} entries in all); -Force replaces only "
@@ -80,7 +79,7 @@ internal sealed partial class ExistingOutput
     private static string Listed(IReadOnlyList<string> names) =>
         names.Count <= NamesShown ? string.Join(", ", names) : $"{string.Join(", ", names.Take(NamesShown))} and {names.Count - NamesShown} more";
 
-    private static PlanException Refuse(string full, string message) => new(OutputNotReplaceable, message, full);
+    private static PlanException Refuse(string full, string message) => new(OutputTarget.OutputNotReplaceable, message, full);
 
     [GeneratedRegex(@"^model-\d{5,}-of-\d{5,}\.safetensors$", RegexOptions.CultureInvariant)]
     private static partial Regex Shard();

@@ -7,6 +7,7 @@ public static class OutputTarget
 {
     public const string OutputExists = "OutputExists";
     public const string OutputIsInput = "OutputIsInput";
+    public const string OutputNotReplaceable = "OutputNotReplaceable";
     public const string OutputNotWritable = "OutputNotWritable";
     public const string WriteFailed = "WriteFailed";
 
@@ -25,7 +26,7 @@ public static class OutputTarget
                 + "inputs are never modified, so choose another folder.", full);
         if (!ExistingOutput.Occupies(full)) return full;
         if (!force) throw new PlanException(OutputExists, $"'{full}' already exists; use -Force to replace it.", full);
-        ExistingOutput.Replaceable(full, workingFolder is null ? [Environment.CurrentDirectory] : [workingFolder, Environment.CurrentDirectory]);
+        ExistingOutput.Replaceable(full, WorkingFolders(workingFolder));
         return full;
     }
 
@@ -36,7 +37,7 @@ public static class OutputTarget
         if (!ExistingOutput.Occupies(full)) return null;
         try
         {
-            return ExistingOutput.Replaceable(full, workingFolder is null ? [Environment.CurrentDirectory] : [workingFolder, Environment.CurrentDirectory]).Description;
+            return ExistingOutput.Replaceable(full, WorkingFolders(workingFolder)).Description;
         }
         catch (PlanException)
         {
@@ -61,7 +62,7 @@ public static class OutputTarget
             {
                 { HResult: ReadOnlyFileSystem } => new PlanException(OutputNotWritable,
                     $"cannot move the output into '{staging.Target}': the file system is read-only ({reason}). '{staging.Target}' is as it was.", staging.Target, ex),
-                UnauthorizedAccessException or { HResult: Busy or NotPermitted or Denied } => new PlanException(ExistingOutput.OutputNotReplaceable,
+                UnauthorizedAccessException or { HResult: Busy or NotPermitted or Denied } => new PlanException(OutputNotReplaceable,
                     $"cannot replace '{staging.Target}': {reason} (a mount point, an immutable folder, or one in use). '{staging.Target}' is as it was; "
                     + "choose another path, or export into a folder inside it.", staging.Target, ex),
                 _ => new PlanException(WriteFailed,
@@ -69,6 +70,10 @@ public static class OutputTarget
             };
         }
     }
+
+    /// <summary>The caller's current location and the process's: neither, nor a folder holding them, is ever replaced.</summary>
+    private static string[] WorkingFolders(string? workingFolder) =>
+        workingFolder is null ? [Environment.CurrentDirectory] : [workingFolder, Environment.CurrentDirectory];
 
     private const int NotPermitted = 1;
     private const int Denied = 13;
