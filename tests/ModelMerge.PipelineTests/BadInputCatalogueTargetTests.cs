@@ -13,6 +13,8 @@ namespace ModelMerge.PipelineTests;
 /// </list>
 /// SafetyTests holds the rest of the family: an output that is an input folder, sits inside one or
 /// holds one (OutputIsInput, three cases), and an existing output without -Force (OutputExists).
+/// TargetIdentityTests reaches inputs through links and mounts (OutputIsInput); TargetReplacementTests
+/// has what -Force may not replace (OutputNotReplaceable) and a read-only file system (OutputNotWritable).
 /// </summary>
 public sealed class BadInputCatalogueTargetTests(ModelFolders models) : IClassFixture<ModelFolders>
 {

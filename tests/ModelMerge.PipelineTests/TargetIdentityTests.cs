@@ -41,7 +41,7 @@ public sealed class TargetIdentityTests(ModelFolders models) : IClassFixture<Mod
         Assert.StartsWith("OutputIsInput,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
         Assert.Contains($"overlaps the input '{input}", error.Exception.Message);
-        Assert.Contains($"': it {how} that input", error.Exception.Message);
+        Assert.Contains($"': it {how} that input, reached through a link or mount;", error.Exception.Message);
         var after = Inputs(work);
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         Assert.All(before, file => Assert.True(file.Value.AsSpan().SequenceEqual(after[file.Key]), file.Key));

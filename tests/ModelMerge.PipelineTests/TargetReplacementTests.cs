@@ -236,4 +236,31 @@ public sealed class TargetReplacementTests(ModelFolders models) : IClassFixture<
         Assert.DoesNotContain(models.StagingLeftovers(), name => name.Contains(".replaced-", StringComparison.Ordinal));
         Directory.Delete(stagingPath, recursive: true);
     }
+
+    [MountFact]
+    public void A_swap_the_system_refuses_names_the_target_and_leaves_it_as_it_was()
+    {
+        // A mount point that appeared after the checks an export makes: the swap itself reports EBUSY.
+        string target = models.Output("mounted-late");
+        Directory.CreateDirectory(target);
+        LinuxTools.Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", target);
+        try
+        {
+            File.WriteAllText(Path.Combine(target, "model.safetensors"), "old");
+            string stagingPath;
+            using (var staging = Formats.Folders.StagingFolder.Create(target))
+            {
+                stagingPath = staging.Path;
+                File.WriteAllText(Path.Combine(staging.Path, "model.safetensors"), "new");
+                var refusal = Assert.Throws<Plans.PlanException>(() => Plans.Export.OutputTarget.Commit(staging, replace: true, null));
+                Assert.Equal("OutputNotReplaceable", refusal.ErrorId);
+                Assert.Equal(target, refusal.Target);
+                Assert.Contains($"cannot replace '{target}'", refusal.Message);
+                Assert.Contains($"'{target}' is as it was", refusal.Message);
+            }
+            Assert.Equal("old", File.ReadAllText(Path.Combine(target, "model.safetensors")));
+            Assert.False(Directory.Exists(stagingPath));
+        }
+        finally { LinuxTools.Run("umount", target); }
+    }
 }

@@ -22,7 +22,7 @@ public static class OutputTarget
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
         if (InputIdentities.Of(checkpoint.InputPaths).Overlap(full) is var (input, how))
             throw new PlanException(OutputIsInput,
-                $"the output '{full}' overlaps the input '{input}': it {how} that input{(how == "is" && full != input ? ", reached through a link or mount" : "")}; "
+                $"the output '{full}' overlaps the input '{input}': it {how} that input{(Spelled(full, input, how) ? "" : ", reached through a link or mount")}; "
                 + "inputs are never modified, so choose another folder.", full);
         if (!ExistingOutput.Occupies(full)) return full;
         if (!force) throw new PlanException(OutputExists, $"'{full}' already exists; use -Force to replace it.", full);
@@ -70,6 +70,14 @@ public static class OutputTarget
             };
         }
     }
+
+    /// <summary>Whether the paths as written already show the overlap, so the message need not explain it.</summary>
+    private static bool Spelled(string output, string input, string how) => how switch
+    {
+        "is" => output == input,
+        "holds" => input.StartsWith(output.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal),
+        _ => output.StartsWith(input + Path.DirectorySeparatorChar, StringComparison.Ordinal),
+    };
 
     /// <summary>The caller's current location and the process's: neither, nor a folder holding them, is ever replaced.</summary>
     private static string[] WorkingFolders(string? workingFolder) =>
