@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Management.Automation;
 using System.Security.Cryptography;
 using ModelMerge.PipelineTests.Support;
 
 namespace ModelMerge.PipelineTests;
 
 /// <summary>
-/// A full disk and a read-only target are clear errors that leave no partial output and never
+/// A full disk (which file, space or inodes), a staging folder that cannot be deleted, a target name at the
+/// file system's limit and a read-only target are clear errors that leave no partial output and never
 /// touch the inputs; merges in several runspaces at once, sharing handles, write what they write alone.
 /// </summary>
 public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders>
@@ -38,7 +40,7 @@ public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders
             var result = session.Run($"{Merge} | Export-Checkpoint ./small-disk/merged");
             var error = Assert.Single(result.Errors);
             Assert.StartsWith("WriteFailed", error.FullyQualifiedErrorId);
-            Assert.Equal(System.Management.Automation.ErrorCategory.WriteError, error.CategoryInfo.Category);
+            Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
             Assert.Contains("The disk is full", error.Exception.Message, StringComparison.Ordinal);
             Assert.Contains(Path.Combine(disk, "merged"), error.Exception.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(".partial-", error.Exception.Message, StringComparison.Ordinal);
@@ -46,6 +48,97 @@ public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders
             Assert.Equal(before, InputDigest());
         }
         finally { Run("umount", disk); }
+    }
+
+    /// <summary>Bytes the file system charges for <paramref name="bytes"/> of file data: whole 4 KiB pages on tmpfs.</summary>
+    private static long Pages(long bytes) => (bytes + 4095) / 4096 * 4096;
+
+    /// <summary>
+    /// Which file ran out of room, and whether bytes or inodes did. The tmpfs is sized from the same export made on
+    /// the normal disk: room for the lock file and the weights but not the next file, or files enough for the lock,
+    /// the staging folder and the shard but not config.json.
+    /// </summary>
+    [Theory]
+    [InlineData("config-space", "", "config.json", "The disk is full: the weights (")]
+    [InlineData("config-inodes", "", "config.json", "has no free inodes")]
+    [InlineData("index-space", " -MaxShardSize 100KB", "model.safetensors.index.json", "The disk is full: the weights (")]
+    public void A_full_disk_names_the_file_that_did_not_fit_and_whether_space_or_inodes_ran_out(string name, string options, string file, string advice)
+    {
+        string reference = models.Output("reference-" + name);
+        using (var session = new PowerShellSession(models.Root))
+            Assert.Empty(session.Run($"{Merge} | Export-Checkpoint {reference}{options}").Errors);
+        long weights = Directory.GetFiles(reference, "*.safetensors").Sum(f => Pages(new FileInfo(f).Length));
+        string disk = models.Output("small-" + name);
+        Directory.CreateDirectory(disk);
+        // The lock file beside the staging folder takes one page and one inode; the root folder and the staging folder an inode each.
+        int shards = Directory.GetFiles(reference, "*.safetensors").Length;
+        Run("mount", name.EndsWith("inodes", StringComparison.Ordinal)
+            ? $"-t tmpfs -o size=16m,nr_inodes={3 + shards} tmpfs {disk}"
+            : $"-t tmpfs -o size={4096 + weights} tmpfs {disk}");
+        try
+        {
+            using var session = new PowerShellSession(models.Root);
+            var result = session.Run($"{Merge} | Export-Checkpoint {Path.Combine(disk, "merged")}{options}");
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith("WriteFailed", error.FullyQualifiedErrorId);
+            Assert.Contains($"failed while writing {file}: No space left on device.", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains(advice, error.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("the weights alone need", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains("Nothing was left behind", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(disk));
+        }
+        finally { Run("umount", disk); }
+    }
+
+    [Fact]
+    public void A_failed_write_whose_staging_folder_cannot_be_deleted_says_what_is_left_and_where()
+    {
+        string disk = models.Output("small-disk-busy");
+        Directory.CreateDirectory(disk);
+        Run("mount", $"-t tmpfs -o size=128k tmpfs {disk}");
+        string? busy = null;
+        try
+        {
+            using var session = new PowerShellSession(models.Root);
+            using var shell = session.CreateShell();
+            shell.AddScript($"{Merge} | Export-Checkpoint ./small-disk-busy/merged");
+            // A mount point inside the staging folder cannot be removed (EBUSY), as a user's bind mount there could not.
+            shell.Streams.Progress.DataAdded += (_, _) =>
+            {
+                if (busy is not null) return;
+                string staging = Directory.GetDirectories(disk, ".merged.partial-*").Single();
+                busy = Directory.CreateDirectory(Path.Combine(staging, "busy")).FullName;
+                Run("mount", $"-t tmpfs -o size=4k tmpfs {busy}");
+            };
+            shell.Invoke();
+            var record = Assert.Single(shell.Streams.Error);
+            var failure = record.Exception;
+
+            Assert.StartsWith("WriteFailed", record.FullyQualifiedErrorId);
+            string left = Path.GetDirectoryName(busy)!;
+            Assert.True(Directory.Exists(left));
+            Assert.Contains($"'{left}' (", failure.Message, StringComparison.Ordinal);
+            Assert.Contains("could not be deleted", failure.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Nothing was left behind", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (busy is not null) Run("umount", busy);
+            Run("umount", disk);
+        }
+    }
+
+    [Theory]
+    [InlineData(240)]
+    [InlineData(255)]
+    public void A_target_name_as_long_as_the_file_system_allows_is_exported(int length)
+    {
+        string name = new('n', length);
+        using var session = new PowerShellSession(models.Root);
+        var result = session.Run($"Get-Checkpoint ./base | Export-Checkpoint ./{name}");
+        Assert.Empty(result.Errors);
+        Assert.True(File.Exists(Path.Combine(models.Output(name), "model.safetensors")));
+        Assert.Empty(models.StagingLeftovers());
     }
 
     [Fact]
@@ -61,7 +154,7 @@ public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders
             var result = session.Run($"{Merge} | Export-Checkpoint ./read-only/merged");
             var error = Assert.Single(result.Errors);
             Assert.StartsWith("OutputNotWritable", error.FullyQualifiedErrorId);
-            Assert.Equal(System.Management.Automation.ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
+            Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
             Assert.Contains($"cannot write the output in '{folder}'", error.Exception.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(".partial-", error.Exception.Message, StringComparison.Ordinal);
             Assert.Empty(Directory.EnumerateFileSystemEntries(folder));

@@ -234,7 +234,12 @@ public sealed class TargetReplacementTests(ModelFolders models) : IClassFixture<
         // One swap, not a rename aside: the old folder is whole under the staging name and nothing else appeared.
         Assert.Equal("old", File.ReadAllText(Path.Combine(stagingPath, "model.safetensors")));
         Assert.DoesNotContain(models.StagingLeftovers(), name => name.Contains(".replaced-", StringComparison.Ordinal));
-        Directory.Delete(stagingPath, recursive: true);
+        // Its lock file stayed with it, released: the next export to the target removes it and says so.
+        Assert.Contains("the next export to", warning);
+        using (var next = Formats.Folders.StagingFolder.Create(target))
+            Assert.Equal(stagingPath, Assert.Single(next.Removed).Path);
+        Assert.False(Directory.Exists(stagingPath));
+        Assert.Empty(models.StagingLeftovers());
     }
 
     [MountFact]

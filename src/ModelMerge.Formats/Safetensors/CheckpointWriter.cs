@@ -34,6 +34,9 @@ public sealed class CheckpointWriter : IDisposable
 
     public long BytesWritten { get; private set; }
 
+    /// <summary>The file being written (a shard or the index), so a failure can name it; null before the first.</summary>
+    public string? CurrentFile { get; private set; }
+
     /// <summary>Starts the next tensor of the plan, which must be named <paramref name="name"/>.</summary>
     public void BeginTensor(string name)
     {
@@ -94,6 +97,7 @@ public sealed class CheckpointWriter : IDisposable
             offset += t.ByteLength;
         }
         var header = SafetensorsHeader.Serialize(entries, _metadata);
+        CurrentFile = _plan.FileName(index);
         _shard = ShardFile.Create(Path.Combine(_folder, _plan.FileName(index)), 8 + header.Length + offset, _preferDirect);
         Span<byte> length = stackalloc byte[8];
         BitConverter.TryWriteBytes(length, (ulong)header.Length);
@@ -111,6 +115,7 @@ public sealed class CheckpointWriter : IDisposable
 
     private void WriteIndex()
     {
+        CurrentFile = "model.safetensors.index.json";
         using var stream = new FileStream(Path.Combine(_folder, "model.safetensors.index.json"), FileMode.CreateNew, FileAccess.Write);
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();

@@ -39,11 +39,13 @@ public static class CheckpointExporter
         var device = OpenDevice(options, verbose);
         verbose($"Exporting {checkpoint.Name} ({outputs.Count} tensors, {plan.TotalBytes:N0} bytes in {plan.Shards.Count} shard(s)) to {full}.");
 
-        using var staging = OutputTarget.Stage(full);
+        using var staging = OutputTarget.Stage(full, warn);
+        CheckpointWriter? weights = null;
+        string? writing = null;
         try
         {
             var metadata = new Dictionary<string, string>(checkpoint.Donor.Metadata, StringComparer.Ordinal) { ["format"] = "pt" };
-            using (var writer = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
+            using (var writer = weights = new CheckpointWriter(staging.Path, plan, metadata, ProducerVersion))
             {
                 using var blocks = new BlockWriter(writer, cancellation);
                 var next = outputs.Count > 0 ? checkpoint.PlanFor(outputs[0].Name) : null;
@@ -64,26 +66,42 @@ public static class CheckpointExporter
             context.VerifyFilesRead();
             if (checkpoint.Donor.Folder is string donor)
             {
+                writing = "the files copied from the base model (config.json, tokenizer files)";
                 var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
                 if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
             }
             if (options.ModelCard && checkpoint.Summary is MergeSummary summary)
             {
+                writing = "README.md";
                 File.WriteAllText(Path.Combine(staging.Path, "README.md"), ModelCard.Write(checkpoint, Path.GetFileName(full)));
                 // Community tools look for the recipe under exactly this name (§7.6).
+                writing = "mergekit_config.yml";
                 if (summary.RecipeText is string recipe) File.WriteAllText(Path.Combine(staging.Path, "mergekit_config.yml"), recipe);
                 verbose(summary.RecipeText is null ? "Wrote README.md (model card)." : "Wrote README.md (model card) and mergekit_config.yml.");
             }
         }
         catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw OutputTarget.WriteFailure(ex, full, plan.TotalBytes);
+            string file = FileNamed(ex, staging.Path) ?? writing ?? weights?.CurrentFile ?? "the weights";
+            // Removes the staging folder before the message is written, so it says what is really left.
+            throw OutputTarget.WriteFailure(ex, full, plan.TotalBytes, file, staging);
         }
         if (device is not null) verbose($"The GPU computed {device.Computed} of {outputs.Count} tensors; the CPU copied or computed the rest.");
         OutputTarget.Commit(staging, options.Force, warn);
         progress?.Invoke(new ExportProgress("", outputs.Count, outputs.Count, plan.TotalBytes, plan.TotalBytes));
         verbose($"Wrote {full} in {clock.Elapsed.TotalSeconds:F2} s.");
         return new ExportResult(full, outputs.Count, plan.Shards.Count, plan.TotalBytes, clock.Elapsed);
+    }
+
+    /// <summary>The file inside the staging folder that the system's message names, if it names one.</summary>
+    private static string? FileNamed(IOException failure, string staging)
+    {
+        string prefix = staging + Path.DirectorySeparatorChar;
+        int at = failure.Message.IndexOf(prefix, StringComparison.Ordinal);
+        if (at < 0) return null;
+        string rest = failure.Message[(at + prefix.Length)..];
+        int end = rest.IndexOf('\'');
+        return end > 0 ? rest[..end] : null;
     }
 
     /// <summary>The GPU executor the export computes with, or null for the CPU; says which and why.</summary>

@@ -91,12 +91,20 @@ public static class OutputTarget
     /// <summary>
     /// The staging folder beside <paramref name="target"/>. Failing to create it is the first sign of a folder
     /// the user cannot write to; say that about the folder they named, not about the hidden staging name.
+    /// Another export writing the same target stops this one here, before anything is computed; staging
+    /// folders that killed exports left for it are removed, each with a warning.
     /// </summary>
-    public static Formats.Folders.StagingFolder Stage(string target)
+    public static Formats.Folders.StagingFolder Stage(string target, Action<string>? warn = null)
     {
+        Formats.Folders.StagingFolder staging;
         try
         {
-            return Formats.Folders.StagingFolder.Create(target);
+            staging = Formats.Folders.StagingFolder.Create(target);
+        }
+        catch (Formats.Folders.ExportInProgressException ex)
+        {
+            throw new PlanException(OutputExists,
+                $"{ex.Message} Wait for it to finish, or stop it, or choose another path.", target, ex);
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -112,20 +120,49 @@ public static class OutputTarget
         }
         catch (IOException ex)
         {
-            // A parent that is a file, a vanished mount: the folder cannot be made at all.
+            // A parent that is a file, a vanished mount, no space or no inodes: the folder cannot be made at all.
+            string where = Path.GetDirectoryName(target) ?? target;
             throw new PlanException(WriteFailed,
-                $"cannot create the output '{target}' in '{Path.GetDirectoryName(target) ?? target}': {ex.Message.Split(" : '")[0].TrimEnd('.', ' ')}.", target, ex);
+                $"cannot create the output '{target}' in '{where}': {Reason(ex)}.{SpaceAdvice(ex, where, null, 0)}", target, ex);
         }
+        foreach (var left in staging.Removed)
+            warn?.Invoke($"Removed '{left.Path}' ({left.Bytes:N0} bytes), a staging folder for '{staging.Target}' left by an export"
+                + (left.Pid is int pid ? $" (pid {pid})" : "") + " that was killed before it could clean up.");
+        return staging;
     }
 
-    /// <summary>A write that failed part-way (a full disk, a vanished mount), told about the output the user named.</summary>
-    public static PlanException WriteFailure(IOException failure, string target, long bytes)
+    /// <summary>
+    /// A write that failed part-way (a full disk, a vanished mount), told about the output the user named: which
+    /// file was being written, whether space or inodes ran out (measured before the staging folder is removed,
+    /// which frees both), and whether the staging folder is really gone.
+    /// </summary>
+    public static PlanException WriteFailure(IOException failure, string target, long bytes, string file, Formats.Folders.StagingFolder staging)
     {
-        // The system's text names the hidden staging file; keep only its reason.
-        string reason = failure.Message.Split(" : '")[0].TrimEnd('.', ' ');
-        bool full = reason.Contains("space", StringComparison.OrdinalIgnoreCase) || failure.HResult is 28 or 112 or unchecked((int)0x80070070);
-        string advice = full ? $" The disk is full: the weights alone need {bytes:N0} bytes." : "";
-        return new PlanException(WriteFailed,
-            $"writing the output '{target}' failed: {reason}.{advice} Nothing was left behind; the inputs are untouched.", target, failure);
+        string advice = SpaceAdvice(failure, Path.GetDirectoryName(staging.Path)!, file, bytes);
+        var left = staging.Remove();
+        string outcome = left is null
+            ? " Nothing was left behind; the inputs are untouched."
+            : $" '{left.Path}' ({left.Bytes:N0} bytes) could not be deleted: remove it by hand, or export to '{target}' again, which removes it. The inputs are untouched.";
+        return new PlanException(WriteFailed, $"writing the output '{target}' failed while writing {file}: {Reason(failure)}.{advice}{outcome}", target, failure);
+    }
+
+    /// <summary>The system's text names the hidden staging file; keep only its reason.</summary>
+    private static string Reason(IOException failure) => failure.Message.Split(" : '")[0].TrimEnd('.', ' ');
+
+    /// <summary>For a "no space left": whether the bytes or the inodes ran out, and what the output needs.</summary>
+    private static string SpaceAdvice(IOException failure, string folder, string? file, long bytes)
+    {
+        const int noSpace = 28, quota = 122;
+        bool full = Reason(failure).Contains("space", StringComparison.OrdinalIgnoreCase)
+            || failure.HResult is noSpace or quota or 112 or unchecked((int)0x80070070);
+        if (!full) return "";
+        var space = Formats.Folders.FileSystemSpace.Of(folder);
+        if (space is { FreeInodes: 0 } && space.FreeBytes > 0)
+            return $" The file system holding '{folder}' has no free inodes (it cannot hold more files), though {space.FreeBytes:N0} bytes are free: "
+                + "delete files there or choose another file system.";
+        string weights = file is null ? "" : file.EndsWith(".safetensors", StringComparison.Ordinal)
+            ? $" the weights alone need {bytes:N0} bytes"
+            : $" the weights ({bytes:N0} bytes) fitted, {file} did not";
+        return $" The disk is full{(weights.Length > 0 ? ":" + weights : "")}.";
     }
 }

@@ -27,6 +27,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
     private const int ProgressActivityId = 4107;
     private readonly CancellationTokenSource _stop = new();
     private CheckpointHandle? _input;
+    private SignalStop? _signals;
 
     /// <summary>The output folder.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -143,6 +144,7 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             });
         }
 
+        using var signals = _signals = SignalStop.Register(_stop);
         try
         {
             // The exporter reports progress and verbose text on this, the pipeline's, thread.
@@ -165,6 +167,11 @@ public sealed class ExportCheckpointCommand : PSCmdlet
             ThrowTerminatingError(Errors.From(ex, target));
             return null;
         }
+        finally
+        {
+            // After the staging folder is gone: a TERM, HUP or (unless the host stopped us) INT ends the process here.
+            signals?.EndIfSignalled();
+        }
     }
 
     /// <summary>The session-wide default every export uses unless it names a device: $ModelMergeDevice = 'Cpu'.</summary>
@@ -182,5 +189,9 @@ public sealed class ExportCheckpointCommand : PSCmdlet
         return ComputeDevice.Auto;
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
+    protected override void StopProcessing()
+    {
+        _signals?.HostStopped();
+        _stop.Cancel();
+    }
 }

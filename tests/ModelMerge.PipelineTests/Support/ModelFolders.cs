@@ -28,9 +28,9 @@ public sealed class ModelFolders : IDisposable
 
     public string Output(string name) => Path.Combine(Root, name);
 
-    /// <summary>Folders left in the root besides the inputs and the named outputs: must be none after any export.</summary>
+    /// <summary>Hidden folders and files (staging folders, their lock files) left in the root: must be none after any export.</summary>
     public IEnumerable<string> StagingLeftovers() =>
-        Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n!.StartsWith('.')).Select(n => n!);
+        Directory.EnumerateFileSystemEntries(Root).Select(Path.GetFileName).Where(n => n!.StartsWith('.')).Select(n => n!);
 
     public void Dispose()
     {

@@ -139,4 +139,43 @@ public sealed class StagingFolderTests : IDisposable
 
         Assert.Equal(_parent.Combine(Path.Combine("a", "b")), Path.GetDirectoryName(staging.Path));
     }
+
+    [Theory]
+    [InlineData(255, 'n')]
+    [InlineData(127, 'é')]
+    public void Staging_and_lock_names_stay_within_255_bytes_for_any_name_the_file_system_takes(int length, char letter)
+    {
+        string target = _parent.Combine(new string(letter, length));
+        using var staging = StagingFolder.Create(target);
+
+        var names = Directory.GetFileSystemEntries(_parent.Path).Select(Path.GetFileName).ToList();
+        Assert.Equal(2, names.Count);
+        Assert.All(names, n => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(n!), 1, 255));
+        Assert.Contains(Path.GetFileName(staging.Path) + ".lock", names);
+        Assert.Equal(target, staging.Target);
+    }
+
+    [Fact]
+    public void A_target_being_staged_cannot_be_staged_again_and_its_staging_is_left_alone()
+    {
+        using var first = StagingFolder.Create(_target);
+        WriteFile(first.Path, "model.safetensors", "half");
+
+        var refused = Assert.Throws<ExportInProgressException>(() => StagingFolder.Create(_target));
+
+        Assert.Equal(Environment.ProcessId, refused.Pid);
+        Assert.Equal(first.Path, refused.Staging);
+        Assert.Equal("half", File.ReadAllText(Path.Combine(first.Path, "model.safetensors")));
+        Assert.Equal(2, Directory.GetFileSystemEntries(_parent.Path).Length);
+    }
+
+    [Fact]
+    public void Staging_another_target_in_the_same_folder_is_not_refused()
+    {
+        using var first = StagingFolder.Create(_target);
+        using var second = StagingFolder.Create(_target + "-2");
+        Assert.True(Directory.Exists(first.Path));
+        Assert.True(Directory.Exists(second.Path));
+        Assert.Empty(second.Removed);
+    }
 }
