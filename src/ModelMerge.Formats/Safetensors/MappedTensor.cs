@@ -45,6 +45,15 @@ public sealed unsafe class MappedTensor : IDisposable
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
             return new MappedTensor(info, file, view, basePointer, basePointer + view.PointerOffset);
         }
+        catch (IOException ex) when (AddressSpace.IsExhausted(ex))
+        {
+            view?.Dispose();
+            file?.Dispose();
+            throw new CheckpointFormatException(SafetensorsErrors.OutOfAddressSpace, info.FilePath,
+                $"the system refused to map the tensor's {info.ByteLength:N0} bytes for lack of address space ({ex.Message}). " +
+                "The process's virtual memory is capped (ulimit -v, a container limit) or exhausted: raise the cap (ulimit -v unlimited); the file itself is fine.",
+                info.Name, ex);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             view?.Dispose();
