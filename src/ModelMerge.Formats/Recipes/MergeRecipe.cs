@@ -83,7 +83,7 @@ public sealed record MergeRecipe
         catch (CheckpointFormatException ex) when (ex.ErrorId == FileErrors.TooLarge)
         {
             throw new RecipeException(RecipeErrors.TooLarge, path, null,
-                $"the recipe file is {new FileInfo(path).Length} bytes; at most {RecipeLimits.MaxTextLength} (1 MiB) are read", ex);
+                $"the recipe file is {FileLength.Of(path)} bytes; at most {RecipeLimits.MaxTextLength} (1 MiB) are read", ex);
         }
         catch (CheckpointFormatException ex)
         {

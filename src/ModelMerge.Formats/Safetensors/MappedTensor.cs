@@ -35,7 +35,7 @@ public sealed unsafe class MappedTensor : IDisposable
         MemoryMappedViewAccessor? view = null;
         try
         {
-            long length = new FileInfo(info.FilePath).Length;
+            long length = FileLength.Of(info.FilePath) ?? 0;
             if (info.FileOffset + info.ByteLength > length)
                 throw new CheckpointFormatException(SafetensorsErrors.Truncated, info.FilePath,
                     $"the file is now {length} bytes, too short for this tensor; it changed after its header was read.", info.Name);
