@@ -1,19 +1,21 @@
 namespace ModelMerge.Formats;
 
 /// <summary>
-/// The size of the file a path names, found without opening it. Readers check it before they
-/// open anything, because a FIFO named like a checkpoint file blocks the open until someone
-/// writes to it and a device never ends; both report size 0. <see cref="FileInfo.Length"/>
-/// alone is not enough: on a symbolic link it is the size of the link, not of what it names.
+/// The file a path names at the end of any chain of links. <see cref="FileInfo.Length"/> and
+/// <see cref="FileInfo.LastWriteTimeUtc"/> on a symbolic link describe the link, not the file:
+/// in the Hugging Face hub cache every weight file is a link into <c>blobs/</c>, and its 76-byte
+/// length made every tensor look cut short.
 /// </summary>
 internal static class FileLength
 {
-    /// <summary>The length of the file at the end of any chain of links; null when there is none.</summary>
+    /// <summary>The file at the end of the links from <paramref name="path"/> (which may not exist).</summary>
     /// <exception cref="IOException">A link loop, or more links than the system follows.</exception>
-    public static long? Of(string path)
+    public static FileInfo Target(string path)
     {
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
-        return info.Exists ? info.Length : null;
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
+
+    /// <summary>The length of the file at the end of any chain of links; null when there is none.</summary>
+    public static long? Of(string path) => Target(path) is { Exists: true } info ? info.Length : null;
 }

@@ -11,7 +11,7 @@ public sealed record FileStamp(long Length, DateTime LastWriteUtc)
 
     public static FileStamp Of(string path)
     {
-        var info = new FileInfo(path);
+        var info = FileLength.Target(path);
         return new FileStamp(info.Exists ? info.Length : -1, info.Exists ? info.LastWriteTimeUtc : DateTime.MinValue);
     }
 

@@ -12,4 +12,7 @@ public static class CheckpointErrors
     public const string IndexMismatch = "ShardIndexMismatch";
     public const string DuplicateTensor = "CheckpointDuplicateTensor";
     public const string ConfigInvalid = "ConfigInvalid";
+    public const string CompanionOutsideFolder = "CompanionPathOutsideFolder";
+    public const string CompanionUnreadable = "CompanionUnreadable";
+    public const string CompanionInvalid = "CompanionInvalid";
 }

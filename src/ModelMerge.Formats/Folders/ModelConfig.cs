@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelMerge.Formats.Files;
 
 namespace ModelMerge.Formats.Folders;
 
@@ -38,9 +39,16 @@ public sealed class ModelConfig
     /// <summary><c>_name_or_path</c>: the hub id or folder the model was saved from, when it is a string.</summary>
     public string? NameOrPath { get; }
 
-    /// <summary>Reads <paramref name="path"/>; errors reading the file come out as the file system's.</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>, which must be a regular file of at most
+    /// <see cref="CompanionFiles.MaxFileBytes"/>; other errors reading it come out as the file system's.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">Not a regular file, too large, or not a JSON object with distinct keys and valid strings.</exception>
+    public static ModelConfig Read(string path) => FromBytes(RegularFile.ReadAll(path, CompanionFiles.MaxFileBytes, "a config.json"), path);
+
+    /// <summary>The config in <paramref name="bytes"/>, decoded as File.ReadAllText decodes: a byte-order mark picks the encoding, UTF-8 otherwise.</summary>
     /// <exception cref="CheckpointFormatException">The text is not a JSON object with distinct keys and valid strings.</exception>
-    public static ModelConfig Read(string path) => Parse(File.ReadAllText(path), path);
+    public static ModelConfig FromBytes(byte[] bytes, string path) => Parse(RegularFile.Decode(bytes), path);
 
     /// <exception cref="CheckpointFormatException">The text is not a JSON object with distinct keys and valid strings.</exception>
     public static ModelConfig Parse(string text, string path)

@@ -20,7 +20,7 @@ public sealed class SafetensorsCheckpoint
         Tensors = TensorOrder.Order(tensors, t => t.Name);
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         Metadata = metadata;
-        SizeOnDisk = files.Sum(f => new FileInfo(f).Length);
+        SizeOnDisk = files.Sum(f => FileLength.Of(f) ?? 0);
     }
 
     /// <summary>The path the checkpoint was opened from (full path).</summary>

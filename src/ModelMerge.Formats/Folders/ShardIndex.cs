@@ -1,10 +1,12 @@
 using System.Text.Json;
+using ModelMerge.Formats.Files;
 
 namespace ModelMerge.Formats.Folders;
 
 /// <summary>
 /// <c>model.safetensors.index.json</c>: which shard holds each tensor. Shard names come from
-/// strangers' files, so each must resolve (symlinks followed) to a file inside the folder.
+/// strangers' files, so each must resolve (symlinks followed) to a file inside the folder's
+/// <see cref="FolderBoundary"/>.
 /// </summary>
 public sealed class ShardIndex
 {
@@ -47,9 +49,13 @@ public sealed class ShardIndex
                 || map.ValueKind != JsonValueKind.Object)
                 throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "the index needs a \"weight_map\" object mapping tensor names to shard files.");
 
+            var boundary = Boundary(folder, indexPath);
             var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
             var shardPaths = new List<string>();
             var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+            // Spellings of one file (./x and x, or a link and its target) share the first one's path:
+            // read twice, its tensors would look stored twice.
+            var byRealPath = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in map.EnumerateObject())
             {
                 string tensor = Decoded(() => entry.Name, indexPath, tensor: null);
@@ -60,9 +66,14 @@ public sealed class ShardIndex
                 string shard = Decoded(() => entry.Value.GetString()!, indexPath, tensor);
                 if (!resolved.TryGetValue(shard, out var full))
                 {
-                    full = ResolveShard(folder, shard, indexPath, tensor);
+                    var (named, real) = ResolveShard(boundary, shard, indexPath, tensor);
+                    if (!byRealPath.TryGetValue(real, out full))
+                    {
+                        full = named;
+                        byRealPath[real] = full;
+                        shardPaths.Add(full);
+                    }
                     resolved[shard] = full;
-                    shardPaths.Add(full);
                 }
                 weightMap[tensor] = full;
             }
@@ -73,28 +84,34 @@ public sealed class ShardIndex
     }
 
     /// <summary>
-    /// The index file's bytes. Its size is checked before anything is read: over the limit it is
-    /// refused, and so is a size of zero, which is also what a FIFO or a device reports (opening
-    /// a FIFO blocks until someone writes to it; reading /dev/zero never ends).
+    /// The index file's bytes: a regular file within <see cref="MaxIndexBytes"/>, not empty. A
+    /// FIFO or a device is refused before it is opened (<see cref="RegularFile"/>).
     /// </summary>
     private static byte[] ReadBytes(string indexPath)
     {
+        byte[] bytes;
         try
         {
-            long length = FileLength.Of(indexPath) ?? throw new FileNotFoundException("no such file", indexPath);
-            if (length > MaxIndexBytes)
-                throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, $"the index is {length} bytes; the limit is {MaxIndexBytes}.");
-            if (length == 0)
-                throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "the index is empty (or not a regular file).");
-            return File.ReadAllBytes(indexPath);
+            bytes = RegularFile.ReadAll(indexPath, MaxIndexBytes, "a shard index");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the index cannot be read ({ex.Message}).", inner: ex);
+        }
+        if (bytes.Length == 0)
+            throw new CheckpointFormatException(CheckpointErrors.IndexInvalid, indexPath, "the index is empty.");
+        return bytes;
+    }
+
+    private static FolderBoundary Boundary(string folder, string indexPath)
+    {
+        try
+        {
+            return FolderBoundary.Of(folder);
         }
         catch (IOException ex)
         {
-            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the index cannot be read ({ex.Message}).", inner: ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the index cannot be read ({ex.Message}).", inner: ex);
+            throw new CheckpointFormatException(CheckpointErrors.IndexUnreadable, indexPath, $"the folder's path is a link that cannot be followed ({ex.Message}).", inner: ex);
         }
     }
 
@@ -116,24 +133,25 @@ public sealed class ShardIndex
         }
     }
 
-    private static string ResolveShard(string folder, string shard, string indexPath, string tensor)
+    /// <summary>The shard's full path as the index names it, and its real path (links followed).</summary>
+    private static (string Full, string Real) ResolveShard(FolderBoundary boundary, string shard, string indexPath, string tensor)
     {
         if (shard.Length == 0 || Path.IsPathRooted(shard) || shard.Contains('\0')
             || shard.Split('/', '\\').Any(part => part == ".."))
             throw new CheckpointFormatException(CheckpointErrors.ShardOutsideFolder, indexPath,
                 $"shard '{shard}' must be a relative name inside the checkpoint folder.", tensor);
 
-        string full = Path.GetFullPath(Path.Combine(folder, shard));
-        if (!IsInside(full, folder))
+        string full = Path.GetFullPath(Path.Combine(boundary.Folder, shard));
+        if (!FolderBoundary.IsInside(full, boundary.Folder))
             throw new CheckpointFormatException(CheckpointErrors.ShardOutsideFolder, indexPath, $"shard '{shard}' resolves outside the checkpoint folder.", tensor);
         if (!File.Exists(full))
             throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath, $"shard '{shard}' does not exist.", tensor);
 
-        string realFolder, realShard;
+        string real;
+        bool admitted;
         try
         {
-            realFolder = RealPath(folder);
-            realShard = RealPath(full);
+            admitted = boundary.Admits(full, out real);
         }
         catch (IOException ex)
         {
@@ -141,36 +159,11 @@ public sealed class ShardIndex
             throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath,
                 $"shard '{shard}' is a link that cannot be followed ({ex.Message}).", tensor, ex);
         }
-        if (!IsInside(realShard, realFolder))
+        if (!admitted)
             throw new CheckpointFormatException(CheckpointErrors.ShardOutsideFolder, indexPath,
-                $"shard '{shard}' is a link to '{realShard}', outside the checkpoint folder.", tensor);
-        if (!File.Exists(realShard))
-            throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath, $"shard '{shard}' is a link to '{realShard}', which does not exist.", tensor);
-        return full;
-    }
-
-    /// <summary>The path with every symbolic link along it followed.</summary>
-    internal static string RealPath(string path)
-    {
-        string full = Path.GetFullPath(path);
-        string? root = Path.GetPathRoot(full);
-        string current = root ?? "";
-        foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            current = Path.Combine(current, part);
-            FileSystemInfo entry = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
-            if (entry.LinkTarget is not null)
-            {
-                var target = entry.ResolveLinkTarget(returnFinalTarget: true);
-                if (target is not null) current = RealPath(target.FullName);
-            }
-        }
-        return current;
-    }
-
-    internal static bool IsInside(string path, string folder)
-    {
-        string prefix = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
-        return path.StartsWith(prefix, StringComparison.Ordinal);
+                $"shard '{shard}' is a link to '{real}', outside {boundary.Description}.", tensor);
+        if (!File.Exists(real))
+            throw new CheckpointFormatException(CheckpointErrors.ShardMissing, indexPath, $"shard '{shard}' is a link to '{real}', which does not exist.", tensor);
+        return (full, real);
     }
 }

@@ -1,3 +1,5 @@
+using ModelMerge.Formats.Files;
+
 namespace ModelMerge.Formats.Recipes;
 
 /// <summary>
@@ -62,19 +64,30 @@ public sealed record MergeRecipe
         return MergeRecipeReader.Read(text, sourceName ?? DefaultSourceName, strict);
     }
 
-    /// <summary>Reads a recipe file, refusing one over <see cref="RecipeLimits.MaxTextLength"/> bytes before reading it.</summary>
-    /// <exception cref="RecipeException">The file cannot be read (<see cref="RecipeErrors.Unreadable"/>) or is not a valid recipe.</exception>
+    /// <summary>
+    /// Reads a recipe file: a regular file (a FIFO or device is refused before it is opened) of at
+    /// most <see cref="RecipeLimits.MaxTextLength"/> bytes, refused unread when it is larger.
+    /// </summary>
+    /// <exception cref="RecipeException">
+    /// The file cannot be read (<see cref="RecipeErrors.Unreadable"/>), is not a regular file
+    /// (<see cref="RecipeErrors.NotARegularFile"/>), is too large (<see cref="RecipeErrors.TooLarge"/>) or is not a valid recipe.
+    /// </exception>
     public static MergeRecipe Load(string path, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(path);
         string text;
         try
         {
-            var file = new FileInfo(path);
-            if (file.Exists && file.Length > RecipeLimits.MaxTextLength)
-                throw new RecipeException(RecipeErrors.TooLarge, path, null,
-                    $"the recipe file is {file.Length} bytes; at most {RecipeLimits.MaxTextLength} (1 MiB) are read");
-            text = File.ReadAllText(path);
+            text = RegularFile.ReadAllText(path, RecipeLimits.MaxTextLength, "a recipe");
+        }
+        catch (CheckpointFormatException ex) when (ex.ErrorId == FileErrors.TooLarge)
+        {
+            throw new RecipeException(RecipeErrors.TooLarge, path, null,
+                $"the recipe file is {FileLength.Of(path)} bytes; at most {RecipeLimits.MaxTextLength} (1 MiB) are read", ex);
+        }
+        catch (CheckpointFormatException ex)
+        {
+            throw new RecipeException(RecipeErrors.NotARegularFile, path, null, $"cannot read the recipe: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -35,4 +35,7 @@ public static class RecipeErrors
 
     /// <summary>The recipe file could not be read at all.</summary>
     public const string Unreadable = "RecipeUnreadable";
+
+    /// <summary>The recipe path names a FIFO, device, socket or folder; the id is the one every reader uses for that.</summary>
+    public const string NotARegularFile = Files.FileErrors.NotARegularFile;
 }

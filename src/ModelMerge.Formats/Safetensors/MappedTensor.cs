@@ -35,7 +35,7 @@ public sealed unsafe class MappedTensor : IDisposable
         MemoryMappedViewAccessor? view = null;
         try
         {
-            long length = new FileInfo(info.FilePath).Length;
+            long length = FileLength.Of(info.FilePath) ?? 0;
             if (info.FileOffset + info.ByteLength > length)
                 throw new CheckpointFormatException(SafetensorsErrors.Truncated, info.FilePath,
                     $"the file is now {length} bytes, too short for this tensor; it changed after its header was read.", info.Name);
@@ -44,6 +44,15 @@ public sealed unsafe class MappedTensor : IDisposable
             byte* basePointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
             return new MappedTensor(info, file, view, basePointer, basePointer + view.PointerOffset);
+        }
+        catch (IOException ex) when (AddressSpace.IsExhausted(ex))
+        {
+            view?.Dispose();
+            file?.Dispose();
+            throw new CheckpointFormatException(SafetensorsErrors.OutOfAddressSpace, info.FilePath,
+                $"the system refused to map the tensor's {info.ByteLength:N0} bytes for lack of address space ({ex.Message}). " +
+                "The process's virtual memory is capped (ulimit -v, a container limit) or exhausted: raise the cap (ulimit -v unlimited); the file itself is fine.",
+                info.Name, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

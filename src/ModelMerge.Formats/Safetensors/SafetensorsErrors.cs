@@ -15,6 +15,9 @@ public static class SafetensorsErrors
     public const string OffsetsGap = "SafetensorsOffsetsGap";
     public const string Unreadable = "SafetensorsUnreadable";
 
+    /// <summary>Mapping a tensor failed for lack of virtual address space (<c>ulimit -v</c>), not because of the file.</summary>
+    public const string OutOfAddressSpace = "OutOfAddressSpace";
+
     /// <summary>A NaN or ±∞ among a floating-point tensor's elements: well-formed, but poison to any merge that reads it.</summary>
     public const string NonFinite = "NonFiniteInput";
 }

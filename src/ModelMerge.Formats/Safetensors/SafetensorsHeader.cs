@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelMerge.Formats.Files;
 
 namespace ModelMerge.Formats.Safetensors;
 
@@ -35,14 +36,10 @@ public sealed class SafetensorsHeader
     {
         try
         {
-            // A FIFO or a device named like a shard reports size 0, and opening a FIFO blocks until
-            // someone writes to it: refuse by size before opening.
-            if (FileLength.Of(path) is long size && size < 8)
-                throw Fail(SafetensorsErrors.Truncated, path, $"the file is {size} bytes; a safetensors file starts with an 8-byte header length.");
-
+            // A FIFO or a device named like a shard is refused before it is opened (opening a FIFO
+            // blocks until someone writes to it); the data are mapped later, so only a regular file will do.
             var stamp = FileStamp.Of(path);
-            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            long fileLength = RandomAccess.GetLength(file);
+            using var file = RegularFile.Open(path, out long fileLength);
             if (fileLength < 8)
                 throw Fail(SafetensorsErrors.Truncated, path, $"the file is {fileLength} bytes; a safetensors file starts with an 8-byte header length.");
 
@@ -177,9 +174,14 @@ public sealed class SafetensorsHeader
         string? dtypeName = null;
         long[]? shape = null;
         long[]? offsets = null;
+        var fields = new HashSet<string>(StringComparer.Ordinal);
         while (Next(ref reader, path) && reader.TokenType == JsonTokenType.PropertyName)
         {
             string key = ReadString(ref reader, path);
+            // serde, which the reference reader uses, refuses a repeated field; taking the last would
+            // read a tensor differently from other tools.
+            if (!fields.Add(key))
+                throw Fail(SafetensorsErrors.HeaderSchema, path, $"the entry names the field '{key}' twice; which one is meant is not clear.", name);
             Next(ref reader, path);
             switch (key)
             {

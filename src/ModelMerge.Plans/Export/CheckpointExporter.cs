@@ -31,7 +31,7 @@ public static class CheckpointExporter
         verbose ??= _ => { };
         var clock = Stopwatch.StartNew();
         string full = OutputTarget.Validate(checkpoint, target, options.Force, options.WorkingFolder);
-        if (checkpoint.Donor.Folder is string donorFolder) CompanionFiles.CheckConfig(donorFolder);
+        var companions = checkpoint.Donor.Folder is string donorFolder ? CompanionFiles.Read(donorFolder) : null;
         var dtype = options.DType ?? checkpoint.OutputDType;
         var outputs = OutputTensors(checkpoint, dtype);
         var plan = ShardPlan.Create(outputs, options.MaxShardBytes);
@@ -67,7 +67,7 @@ public static class CheckpointExporter
             if (checkpoint.Donor.Folder is string donor)
             {
                 writing = "the files copied from the base model (config.json, tokenizer files)";
-                var copied = CompanionFiles.CopyInto(donor, staging.Path, dtype, checkpoint.ConfigChanges);
+                var copied = companions!.WriteInto(staging.Path, dtype, checkpoint.ConfigChanges);
                 if (copied.Count > 0) verbose($"Copied {string.Join(", ", copied)} from {donor}.");
             }
             if (options.ModelCard && checkpoint.Summary is MergeSummary summary)

@@ -2,6 +2,8 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using ModelMerge.Commands.Infrastructure;
+using ModelMerge.Formats;
+using ModelMerge.Formats.Files;
 using ModelMerge.Methods;
 using ModelMerge.Plans.Handles;
 using ModelMerge.Plans.Parameters;
@@ -55,12 +57,30 @@ public sealed class InvokeLayerwiseMergeCommand : TaskVectorMergeCommand
         return result;
     }
 
+    /// <summary>A coefficient table is a few numbers per layer; a larger file is not one.</summary>
+    private const long MaxCoefficientFileBytes = 1 << 20;
+
     private List<double[]> ReadCsv(string path)
     {
-        if (!File.Exists(path))
+        string text = "";
+        try
+        {
+            text = RegularFile.ReadAllText(path, MaxCoefficientFileBytes, "a coefficient table");
+        }
+        catch (CheckpointFormatException ex)
+        {
+            ThrowTerminatingError(Errors.From(ex, path));
+        }
+        catch (FileNotFoundException)
+        {
             ThrowTerminatingError(Errors.InvalidInput("CheckpointNotFound", $"the coefficient file '{path}' does not exist.", path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(Errors.InvalidInput("ParameterInvalid", $"the coefficient file '{path}' cannot be read ({ex.Message}).", path));
+        }
         var rows = new List<double[]>();
-        foreach (var (line, number) in File.ReadLines(path).Select((l, i) => (l.Trim(), i + 1)).Where(l => l.Item1.Length > 0))
+        foreach (var (line, number) in text.Split('\n').Select((l, i) => (l.Trim(), i + 1)).Where(l => l.Item1.Length > 0))
         {
             var cells = line.Split(',').Select(c => c.Trim()).ToArray();
             bool numeric = cells.All(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _));

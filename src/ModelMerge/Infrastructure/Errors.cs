@@ -11,7 +11,7 @@ internal static class Errors
     public static ErrorRecord From(Exception exception, object? target = null) => exception switch
     {
         CheckpointFormatException e => new ErrorRecord(e, e.ErrorId, CategoryFor(e.ErrorId), target ?? e.Path),
-        Formats.Recipes.RecipeException e => new ErrorRecord(e, e.ErrorId, e.ErrorId == "RecipeUnreadable" ? ErrorCategory.ReadError : ErrorCategory.InvalidData, target ?? e.SourceName),
+        Formats.Recipes.RecipeException e => new ErrorRecord(e, e.ErrorId, CategoryFor(e.ErrorId), target ?? e.SourceName),
         PlanException e => new ErrorRecord(e, e.ErrorId, CategoryFor(e.ErrorId), target ?? e.Target),
         MergeException e => new ErrorRecord(e, e.ErrorId, ErrorCategory.InvalidArgument, target ?? e.TensorName),
         UnauthorizedAccessException e => new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, target),
@@ -29,7 +29,8 @@ internal static class Errors
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
-        "SafetensorsUnreadable" or "ShardIndexUnreadable" => ErrorCategory.ReadError,
+        "SafetensorsUnreadable" or "ShardIndexUnreadable" or "RecipeUnreadable" or "CompanionUnreadable" or "NotARegularFile" => ErrorCategory.ReadError,
+        "OutOfAddressSpace" => ErrorCategory.ResourceUnavailable,
         "TensorSetMismatch" or "TensorShapeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };

@@ -1,4 +1,5 @@
 using ModelMerge.Formats;
+using ModelMerge.Formats.Files;
 using ModelMerge.Formats.Folders;
 using ModelMerge.Formats.Safetensors;
 using ModelMerge.Fuzz.Harness;
@@ -17,7 +18,7 @@ public sealed class ShardIndexTarget : FuzzTarget
 {
     public const string TargetName = "shard-index";
 
-    private static readonly IReadOnlySet<string> Ids = ErrorIds.Declared(typeof(CheckpointErrors), typeof(SafetensorsErrors));
+    private static readonly IReadOnlySet<string> Ids = ErrorIds.Declared(typeof(CheckpointErrors), typeof(SafetensorsErrors), typeof(FileErrors));
 
     private readonly CheckpointFolderFixture _fixture = new();
     private readonly ShardIndexGenerator _generator;

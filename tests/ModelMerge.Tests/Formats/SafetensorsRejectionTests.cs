@@ -1,4 +1,5 @@
 using ModelMerge.Formats;
+using ModelMerge.Formats.Files;
 using ModelMerge.Formats.Safetensors;
 using ModelMerge.TestData;
 using ModelMerge.Fuzz.Harness;
@@ -108,6 +109,20 @@ public sealed class SafetensorsRejectionTests : IDisposable
 
         Assert.Equal(SafetensorsErrors.HeaderSchema, ex.ErrorId);
         AssertNamesTensor(ex, "w");
+    }
+
+    [Theory]
+    [InlineData("""{"w":{"dtype":"F32","dtype":"I32","shape":[4],"data_offsets":[0,16]}}""", "dtype")]                  // last one won: read as I32
+    [InlineData("""{"w":{"dtype":"F32","shape":[2,2],"shape":[4],"data_offsets":[0,16]}}""", "shape")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8],"data_offsets":[0,16]}}""", "data_offsets")]
+    [InlineData("""{"w":{"dtype":"F32","d\u0074ype":"I32","shape":[4],"data_offsets":[0,16]}}""", "dtype")]           // the same key through an escape
+    public void Entry_naming_a_field_twice_is_refused(string header, string field)
+    {
+        var ex = Rejected(header, FourFloats);
+
+        Assert.Equal(SafetensorsErrors.HeaderSchema, ex.ErrorId);
+        AssertNamesTensor(ex, "w");
+        Assert.Contains($"'{field}' twice", ex.Message);
     }
 
     [Fact]
@@ -272,7 +287,7 @@ public sealed class SafetensorsRejectionTests : IDisposable
 
         var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsHeader.Read(path));
 
-        Assert.Equal(SafetensorsErrors.Truncated, ex.ErrorId);
-        Assert.Contains("0 bytes", ex.Message);
+        Assert.Equal(FileErrors.NotARegularFile, ex.ErrorId);
+        Assert.Contains("FIFO", ex.Message);
     }
 }

@@ -1,4 +1,5 @@
 using ModelMerge.Formats;
+using ModelMerge.Formats.Files;
 using ModelMerge.Formats.Folders;
 using ModelMerge.TestData;
 using ModelMerge.Formats.Safetensors;
@@ -360,7 +361,8 @@ public sealed class ShardIndexTests : IDisposable
 
         var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsCheckpoint.Open(_model));
 
-        Assert.Equal(SafetensorsErrors.Truncated, ex.ErrorId);
+        Assert.Equal(FileErrors.NotARegularFile, ex.ErrorId);
+        Assert.Contains("FIFO", ex.Message);
     }
 
     [Theory]
@@ -374,22 +376,48 @@ public sealed class ShardIndexTests : IDisposable
 
         var ex = FifoTrap.Refusal<CheckpointFormatException>(fifo, () => SafetensorsCheckpoint.Open(_model));
 
-        Assert.Equal(CheckpointErrors.IndexInvalid, ex.ErrorId);
-        Assert.Contains("empty", ex.Message);
+        Assert.Equal(FileErrors.NotARegularFile, ex.ErrorId);
+        Assert.Equal(IndexPath, ex.Path);
     }
 
     [Theory]
-    [InlineData("sub")]        // a folder
-    [InlineData("gone.json")]  // nothing
-    public void Index_that_is_a_link_to_no_file_is_unreadable(string target)
+    [InlineData("sub", FileErrors.NotARegularFile)]
+    [InlineData("gone.json", CheckpointErrors.IndexUnreadable)]
+    public void Index_that_is_a_link_to_no_file_is_refused(string target, string errorId)
     {
         Directory.CreateDirectory(Path.Combine(_model, "sub"));
         File.CreateSymbolicLink(IndexPath, target);
 
         var ex = Assert.Throws<CheckpointFormatException>(() => ShardIndex.Read(IndexPath));
 
-        Assert.Equal(CheckpointErrors.IndexUnreadable, ex.ErrorId);
+        Assert.Equal(errorId, ex.ErrorId);
         Assert.Equal(IndexPath, ex.Path);
     }
-}
 
+    [Theory]
+    [InlineData("./a.safetensors", "a.safetensors")]
+    [InlineData("a.safetensors", ".//a.safetensors")]
+    public void One_shard_spelled_two_ways_is_read_once(string first, string second)
+    {
+        string shard = Shard("a.safetensors", ("x", [1f]), ("y", [2f]));
+        WriteIndex($$"""{"x":"{{first}}","y":"{{second}}"}""");
+
+        var checkpoint = SafetensorsCheckpoint.Open(_model);
+
+        Assert.Equal([shard], checkpoint.Files);
+        Assert.Equal(["x", "y"], checkpoint.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_shard_and_a_link_to_it_inside_the_folder_are_one_file()
+    {
+        string shard = Shard("a.safetensors", ("x", [1f]), ("y", [2f]));
+        File.CreateSymbolicLink(Path.Combine(_model, "alias.safetensors"), "a.safetensors");
+        WriteIndex("""{"x":"a.safetensors","y":"alias.safetensors"}""");
+
+        var checkpoint = SafetensorsCheckpoint.Open(_model);
+
+        Assert.Equal([shard], checkpoint.Files);
+        Assert.Equal(2, checkpoint.Tensors.Count);
+    }
+}
