@@ -15,6 +15,9 @@ public static class SafetensorsErrors
     public const string OffsetsGap = "SafetensorsOffsetsGap";
     public const string Unreadable = "SafetensorsUnreadable";
 
+    /// <summary>An output shard whose header would be longer than <see cref="SafetensorsHeader.MaxHeaderBytes"/>, which every reader refuses.</summary>
+    public const string OutputHeaderTooLarge = "OutputHeaderTooLarge";
+
     /// <summary>A NaN or ±∞ among a floating-point tensor's elements: well-formed, but poison to any merge that reads it.</summary>
     public const string NonFinite = "NonFiniteInput";
 }
