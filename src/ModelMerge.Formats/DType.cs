@@ -47,6 +47,8 @@ public static class DTypeInfo
         DType.F16 => "float16",
         DType.F32 => "float32",
         DType.F64 => "float64",
+        DType.F8_E4M3 => "float8_e4m3fn",
+        DType.F8_E5M2 => "float8_e5m2",
         _ => dtype.ToHeaderName().ToLowerInvariant(),
     };
 

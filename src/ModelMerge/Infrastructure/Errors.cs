@@ -29,8 +29,9 @@ internal static class Errors
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
+        "OutputHeaderTooLarge" => ErrorCategory.LimitsExceeded,
         "SafetensorsUnreadable" or "ShardIndexUnreadable" => ErrorCategory.ReadError,
-        "TensorSetMismatch" or "TensorShapeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
+        "TensorSetMismatch" or "TensorShapeMismatch" or "TensorDTypeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };
 }
