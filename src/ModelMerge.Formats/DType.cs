@@ -18,10 +18,10 @@ public static class DTypeInfo
     };
 
     /// <summary>
-    /// The types merge methods compute on. Everything else (integer buffers, F64,
-    /// 8-bit floats) is carried through unchanged.
+    /// The types merge methods compute on: every floating-point type, widened to float32 as it is
+    /// read (exactly, but for F64). Integer and boolean tensors are carried through unchanged.
     /// </summary>
-    public static bool IsMergeable(this DType dtype) => dtype is DType.F32 or DType.F16 or DType.BF16;
+    public static bool IsMergeable(this DType dtype) => dtype is DType.F32 or DType.F16 or DType.BF16 or DType.F64 or DType.F8_E4M3 or DType.F8_E5M2;
 
     /// <summary>The spelling safetensors headers use ("BF16", "F8_E4M3", "BOOL").</summary>
     public static string ToHeaderName(this DType dtype) => dtype == DType.Bool ? "BOOL" : dtype.ToString();
@@ -47,6 +47,8 @@ public static class DTypeInfo
         DType.F16 => "float16",
         DType.F32 => "float32",
         DType.F64 => "float64",
+        DType.F8_E4M3 => "float8_e4m3fn",
+        DType.F8_E5M2 => "float8_e5m2",
         _ => dtype.ToHeaderName().ToLowerInvariant(),
     };
 

@@ -19,6 +19,16 @@ public static partial class TensorOrder
         return match.Success && int.TryParse(match.Groups[1].ValueSpan, out int layer) ? layer : null;
     }
 
+    /// <summary>
+    /// What a block tensor's name says before its block index — "model" in <c>model.layers.3.mlp</c>,
+    /// "vision_tower.vision_model.encoder" in a LLaVA vision tower — or null outside the blocks: which stack of blocks it belongs to.
+    /// </summary>
+    public static string? LayerPrefix(string name)
+    {
+        var match = LayerPattern().Match(name);
+        return match.Success ? name[..match.Index] : null;
+    }
+
     /// <summary>The name with its block index replaced: layer 20 of one model written as layer 30 of a stack.</summary>
     public static string WithLayerIndex(string name, int layer)
     {

@@ -82,12 +82,32 @@ public sealed class ModelConfig
     /// when one is given, <paramref name="changes"/> set, indented, with a final newline. This
     /// config is left as it was.
     /// </summary>
+    /// <remarks>A change's key may name a nested one by its path, <c>text_config.num_hidden_layers</c>; missing objects on the way are created.</remarks>
     public string Rewritten(DType? torchDType, IReadOnlyDictionary<string, long>? changes = null)
     {
         var config = (JsonObject)_root.DeepClone();
         if (torchDType is DType dtype) config["torch_dtype"] = dtype.ToTorchName();
-        foreach (var (key, value) in changes ?? new Dictionary<string, long>()) config[key] = value;
+        foreach (var (key, value) in changes ?? new Dictionary<string, long>())
+        {
+            var path = key.Split('.');
+            var owner = config;
+            foreach (var step in path[..^1])
+            {
+                if (owner[step] is not JsonObject inner) owner[step] = inner = new JsonObject();
+                owner = inner;
+            }
+            owner[path[^1]] = value;
+        }
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    /// <summary>Whether the config has the key <paramref name="path"/>, nested ones named by their path (<c>text_config.num_hidden_layers</c>).</summary>
+    public bool Has(string path)
+    {
+        JsonNode? node = _root;
+        foreach (var step in path.Split('.'))
+            if (node is not JsonObject owner || !owner.TryGetPropertyValue(step, out node)) return false;
+        return true;
     }
 
     /// <summary>

@@ -124,32 +124,48 @@ public static class BFloat16Conversion
         return finite;
     }
 
+    /// <summary>Rounds every element to nearest even; true when every result is finite (one max per vector on the narrowed bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FromSingle(ReadOnlySpan<float> source, Span<ushort> destination)
+    public static bool FromSingle(ReadOnlySpan<float> source, Span<ushort> destination)
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination is too short", nameof(destination));
         ref uint src = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
         ref ushort dst = ref MemoryMarshal.GetReference(destination);
         int i = 0;
+        bool finite = true;
         if (Vector512.IsHardwareAccelerated)
         {
+            var largest = Vector512<ushort>.Zero;
             for (; i <= source.Length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
             {
                 var lower = Round(Vector512.LoadUnsafe(ref src, (nuint)i));
                 var upper = Round(Vector512.LoadUnsafe(ref src, (nuint)(i + Vector512<uint>.Count)));
-                Vector512.Narrow(lower, upper).StoreUnsafe(ref dst, (nuint)i);
+                var narrowed = Vector512.Narrow(lower, upper);
+                narrowed.StoreUnsafe(ref dst, (nuint)i);
+                largest = Vector512.Max(largest, narrowed & Vector512.Create(Magnitude));
             }
+            finite = !Vector512.GreaterThanOrEqualAny(largest, Vector512.Create(Infinity));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
+            var largest = Vector256<ushort>.Zero;
             for (; i <= source.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
             {
                 var lower = Round(Vector256.LoadUnsafe(ref src, (nuint)i));
                 var upper = Round(Vector256.LoadUnsafe(ref src, (nuint)(i + Vector256<uint>.Count)));
-                Vector256.Narrow(lower, upper).StoreUnsafe(ref dst, (nuint)i);
+                var narrowed = Vector256.Narrow(lower, upper);
+                narrowed.StoreUnsafe(ref dst, (nuint)i);
+                largest = Vector256.Max(largest, narrowed & Vector256.Create(Magnitude));
             }
+            finite = !Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(Infinity));
         }
-        for (; i < source.Length; i++) Unsafe.Add(ref dst, i) = FromSingle(BitConverter.UInt32BitsToSingle(Unsafe.Add(ref src, i)));
+        for (; i < source.Length; i++)
+        {
+            ushort bits = FromSingle(BitConverter.UInt32BitsToSingle(Unsafe.Add(ref src, i)));
+            Unsafe.Add(ref dst, i) = bits;
+            finite &= (bits & Magnitude) < Infinity;
+        }
+        return finite;
     }
 
     /// <summary>Round-to-nearest-even of the low half, leaving the result in the low 16 bits; NaNs quieted.</summary>

@@ -15,13 +15,12 @@ namespace ModelMerge.Formats.Numerics;
 /// </summary>
 public static class NonFiniteElements
 {
-    private const ushort Magnitude16 = 0x7FFF;
     private const ushort BFloat16Infinity = 0x7F80;
     private const ushort Float16Infinity = 0x7C00;
-    private const uint Magnitude32 = 0x7FFF_FFFF;
     private const uint SingleInfinity = 0x7F80_0000;
+    private const ulong DoubleInfinity = 0x7FF0_0000_0000_0000;
 
-    /// <summary>The types whose elements are tested: the ones merges compute on (BF16, F16, F32).</summary>
+    /// <summary>The types whose elements are tested: the ones merges compute on (every floating-point type).</summary>
     public static bool AreTested(DType dtype) => dtype.IsMergeable();
 
     /// <summary>The magnitude pattern of +∞ in a 16-bit type: any element whose magnitude bits reach it is NaN or ±∞.</summary>
@@ -37,6 +36,8 @@ public static class NonFiniteElements
     {
         DType.F32 => AllFinite(MemoryMarshal.Cast<byte, uint>(bytes), SingleInfinity),
         DType.BF16 or DType.F16 => AllFinite(MemoryMarshal.Cast<byte, ushort>(bytes), Infinity16(dtype)),
+        DType.F64 => AllFinite(MemoryMarshal.Cast<byte, ulong>(bytes), DoubleInfinity),
+        DType.F8_E4M3 or DType.F8_E5M2 => AllFinite(bytes, Float8Conversion.Infinity8(dtype)),
         _ => throw new ArgumentException($"{dtype} elements are not tested for NaN or infinity.", nameof(dtype)),
     };
 
@@ -52,6 +53,8 @@ public static class NonFiniteElements
         {
             DType.F32 => CopyAllFinite(MemoryMarshal.Cast<byte, uint>(source), MemoryMarshal.Cast<byte, uint>(destination), SingleInfinity),
             DType.BF16 or DType.F16 => CopyAllFinite(MemoryMarshal.Cast<byte, ushort>(source), MemoryMarshal.Cast<byte, ushort>(destination), Infinity16(dtype)),
+            DType.F64 => CopyAllFinite(MemoryMarshal.Cast<byte, ulong>(source), MemoryMarshal.Cast<byte, ulong>(destination), DoubleInfinity),
+            DType.F8_E4M3 or DType.F8_E5M2 => CopyAllFinite(source, destination, Float8Conversion.Infinity8(dtype)),
             _ => throw new ArgumentException($"{dtype} elements are not tested for NaN or infinity.", nameof(dtype)),
         };
     }
@@ -76,10 +79,10 @@ public static class NonFiniteElements
     public static string Describe(DType dtype, ReadOnlySpan<byte> bytes, int index)
     {
         int size = dtype.SizeOf();
-        ulong bits = size == 4 ? MemoryMarshal.Read<uint>(bytes[(index * 4)..]) : MemoryMarshal.Read<ushort>(bytes[(index * 2)..]);
+        ulong bits = Bits(bytes, size, index);
         return Classify(dtype, bytes, index) switch
         {
-            Kind.NaN => $"NaN (bits 0x{bits.ToString(size == 4 ? "X8" : "X4")})",
+            Kind.NaN => $"NaN (bits 0x{bits.ToString("X" + 2 * size)})",
             Kind.Infinite => bits >> (8 * size - 1) == 1 ? "-Inf" : "+Inf",
             _ => "finite",
         };
@@ -87,16 +90,28 @@ public static class NonFiniteElements
 
     private enum Kind { Finite, Infinite, NaN }
 
+    private static ulong Bits(ReadOnlySpan<byte> bytes, int size, int index) => size switch
+    {
+        1 => bytes[index],
+        2 => MemoryMarshal.Read<ushort>(bytes[(index * 2)..]),
+        4 => MemoryMarshal.Read<uint>(bytes[(index * 4)..]),
+        _ => MemoryMarshal.Read<ulong>(bytes[(index * 8)..]),
+    };
+
     private static Kind Classify(DType dtype, ReadOnlySpan<byte> bytes, int index)
     {
-        if (dtype == DType.F32)
+        int size = dtype.SizeOf();
+        ulong magnitude = Bits(bytes, size, index) & (ulong.MaxValue >> (65 - 8 * size));
+        ulong infinity = dtype switch
         {
-            uint magnitude = MemoryMarshal.Read<uint>(bytes[(index * 4)..]) & Magnitude32;
-            return magnitude < SingleInfinity ? Kind.Finite : magnitude == SingleInfinity ? Kind.Infinite : Kind.NaN;
-        }
-        ushort infinity = Infinity16(dtype);
-        int half = MemoryMarshal.Read<ushort>(bytes[(index * 2)..]) & Magnitude16;
-        return half < infinity ? Kind.Finite : half == infinity ? Kind.Infinite : Kind.NaN;
+            DType.F32 => SingleInfinity,
+            DType.F64 => DoubleInfinity,
+            DType.F8_E4M3 or DType.F8_E5M2 => Float8Conversion.Infinity8(dtype),
+            _ => Infinity16(dtype),
+        };
+        // float8_e4m3fn has no infinity: its one all-ones pattern is NaN.
+        if (dtype == DType.F8_E4M3 && magnitude == infinity) return Kind.NaN;
+        return magnitude < infinity ? Kind.Finite : magnitude == infinity ? Kind.Infinite : Kind.NaN;
     }
 
     /// <summary>

@@ -5,13 +5,14 @@ namespace ModelMerge.Formats.Safetensors;
 /// <summary>
 /// Streams tensors, in plan order, into shard files inside <c>folder</c>. Every shard's header
 /// is known up front (shapes and types are), so data is written once, sequentially, in large
-/// blocks. The caller must write exactly the bytes each tensor declares.
+/// blocks, and a header the reader would refuse (over <see cref="SafetensorsHeader.MaxHeaderBytes"/>)
+/// is refused before anything is written. The caller must write exactly the bytes each tensor declares.
 /// </summary>
 public sealed class CheckpointWriter : IDisposable
 {
     private readonly string _folder;
     private readonly ShardPlan _plan;
-    private readonly IReadOnlyDictionary<string, string> _metadata;
+    private readonly byte[][] _headers;
     private readonly string? _indexProducer;
     private readonly bool _preferDirect;
     private ShardFile? _shard;
@@ -19,7 +20,11 @@ public sealed class CheckpointWriter : IDisposable
     private int _tensorInShard = -1;
     private long _remainingInTensor;
 
-    /// <param name="metadata">Each shard's <c>__metadata__</c>; Hugging Face loaders expect "format": "pt".</param>
+    /// <param name="metadata">
+    /// The first shard's <c>__metadata__</c>. Later shards carry only its "format" entry, which
+    /// Hugging Face loaders check in every file: copying all of it into each shard multiplied a
+    /// large metadata map by the shard count.
+    /// </param>
     /// <param name="indexProducer">Tool name and version recorded in the index metadata.</param>
     /// <param name="preferDirect">Bypass the page cache where the platform allows (see <see cref="ShardFile"/>).</param>
     public CheckpointWriter(string folder, ShardPlan plan, IReadOnlyDictionary<string, string> metadata, string? indexProducer = null,
@@ -28,8 +33,32 @@ public sealed class CheckpointWriter : IDisposable
         _preferDirect = preferDirect;
         _folder = folder;
         _plan = plan;
-        _metadata = metadata;
         _indexProducer = indexProducer;
+        _headers = Headers(folder, plan, metadata);
+    }
+
+    /// <summary>Every shard's header, serialized; OutputHeaderTooLarge when one is longer than readers accept.</summary>
+    private static byte[][] Headers(string folder, ShardPlan plan, IReadOnlyDictionary<string, string> metadata)
+    {
+        var later = metadata.TryGetValue("format", out var format) ? new Dictionary<string, string> { ["format"] = format } : [];
+        var headers = new byte[plan.Shards.Count][];
+        for (int index = 0; index < headers.Length; index++)
+        {
+            long offset = 0;
+            var entries = new List<(string, DType, IReadOnlyList<long>, long, long)>(plan.Shards[index].Count);
+            foreach (var t in plan.Shards[index])
+            {
+                entries.Add((t.Name, t.DType, t.Shape, offset, offset + t.ByteLength));
+                offset += t.ByteLength;
+            }
+            headers[index] = SafetensorsHeader.Serialize(entries, index == 0 ? metadata : later);
+            if (headers[index].Length > SafetensorsHeader.MaxHeaderBytes)
+                throw new CheckpointFormatException(SafetensorsErrors.OutputHeaderTooLarge, Path.Combine(folder, plan.FileName(index)),
+                    $"the header would be {headers[index].Length:N0} bytes ({plan.Shards[index].Count:N0} tensors{(index == 0 && metadata.Count > 1 ? $", {metadata.Count:N0} metadata entries" : "")}); "
+                    + $"readers refuse headers over {SafetensorsHeader.MaxHeaderBytes:N0} bytes, so nothing is written. Use a smaller -MaxShardSize to spread "
+                    + "the tensors over more shards, or a base whose __metadata__ is smaller.");
+        }
+        return headers;
     }
 
     public long BytesWritten { get; private set; }
@@ -88,17 +117,10 @@ public sealed class CheckpointWriter : IDisposable
     private void OpenShard(int index)
     {
         _shardIndex = index;
-        var tensors = _plan.Shards[index];
-        long offset = 0;
-        var entries = new List<(string, DType, IReadOnlyList<long>, long, long)>(tensors.Count);
-        foreach (var t in tensors)
-        {
-            entries.Add((t.Name, t.DType, t.Shape, offset, offset + t.ByteLength));
-            offset += t.ByteLength;
-        }
-        var header = SafetensorsHeader.Serialize(entries, _metadata);
+        var header = _headers[index];
+        long dataBytes = _plan.Shards[index].Sum(t => t.ByteLength);
         CurrentFile = _plan.FileName(index);
-        _shard = ShardFile.Create(Path.Combine(_folder, _plan.FileName(index)), 8 + header.Length + offset, _preferDirect);
+        _shard = ShardFile.Create(Path.Combine(_folder, _plan.FileName(index)), 8 + header.Length + dataBytes, _preferDirect);
         Span<byte> length = stackalloc byte[8];
         BitConverter.TryWriteBytes(length, (ulong)header.Length);
         _shard.Write(length);

@@ -18,6 +18,9 @@ public static class SafetensorsErrors
     /// <summary>Mapping a tensor failed for lack of virtual address space (<c>ulimit -v</c>), not because of the file.</summary>
     public const string OutOfAddressSpace = "OutOfAddressSpace";
 
+    /// <summary>An output shard whose header would be longer than <see cref="SafetensorsHeader.MaxHeaderBytes"/>, which every reader refuses.</summary>
+    public const string OutputHeaderTooLarge = "OutputHeaderTooLarge";
+
     /// <summary>A NaN or ±∞ among a floating-point tensor's elements: well-formed, but poison to any merge that reads it.</summary>
     public const string NonFinite = "NonFiniteInput";
 }

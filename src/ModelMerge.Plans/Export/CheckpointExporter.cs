@@ -129,11 +129,28 @@ public static class CheckpointExporter
         }
         if (!output.DType.IsMergeable())
             throw new InvalidOperationException($"tensor '{output.Name}' of type {output.DType} must be copied unchanged, but its plan computes it.");
-        if (device is not null && device.TryWrite(plan, output, context, blocks.Rent, blocks.Enqueue, blockElements * sizeof(ushort))) return;
+        // With -AllowNonFinite, NaN and ±∞ are written as they come; otherwise every computed block is checked before it is queued.
+        var overflow = context.NonFinite.Allowed ? null : new NonFiniteOutput(output);
+        int size = output.DType.SizeOf();
+        if (device is not null)
+        {
+            long written = 0;
+            void Checked(byte[] bytes, int length)
+            {
+                if (overflow is not null && !NonFiniteElements.AllFinite(output.DType, bytes.AsSpan(0, length)))
+                {
+                    overflow.Found(written / size, bytes.AsSpan(0, length));
+                    blocks.Return(bytes);
+                    overflow.ThrowIfFound();
+                }
+                written += length;
+                blocks.Enqueue(bytes, length);
+            }
+            if (device.TryWrite(plan, output, context, blocks.Rent, Checked, blockElements * sizeof(ushort))) return;
+        }
 
         using var prepared = plan.Prepare(output.Name, context);
         long length = prepared.Length;
-        int size = output.DType.SizeOf();
         for (long blockStart = 0; blockStart < length; blockStart += blockElements)
         {
             int blockLength = (int)Math.Min(blockElements, length - blockStart);
@@ -146,11 +163,14 @@ public static class CheckpointExporter
                     var values = ArrayPool<float>.Shared.Rent(count);
                     try
                     {
-                        prepared.Read(start, values.AsSpan(0, count));
-                        ElementConversion.FromSingle(output.DType, values.AsSpan(0, count), bytes.AsSpan((int)(start - blockStart) * size, count * size));
+                        var computed = values.AsSpan(0, count);
+                        var chunkBytes = bytes.AsSpan((int)(start - blockStart) * size, count * size);
+                        prepared.Read(start, computed);
+                        if (!ElementConversion.FromSingle(output.DType, computed, chunkBytes)) overflow?.Found(start, chunkBytes, computed);
                     }
                     finally { ArrayPool<float>.Shared.Return(values); }
                 });
+                overflow?.ThrowIfFound();
             }
             catch
             {

@@ -79,16 +79,18 @@ public sealed class NonFiniteInputs(bool allow)
         return null;
     }
 
+    private static string Position(TensorInfo tensor, long index) => Position(tensor.Shape, index);
+
     /// <summary>A flat index and, for a matrix or more, where it falls in the shape: "70 [1, 6]".</summary>
-    private static string Position(TensorInfo tensor, long index)
+    internal static string Position(IReadOnlyList<long> shape, long index)
     {
-        if (tensor.Shape.Length < 2) return index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var coordinates = new long[tensor.Shape.Length];
+        if (shape.Count < 2) return index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var coordinates = new long[shape.Count];
         long rest = index;
         for (int d = coordinates.Length - 1; d >= 0; d--)
         {
-            coordinates[d] = rest % tensor.Shape[d];
-            rest /= tensor.Shape[d];
+            coordinates[d] = rest % shape[d];
+            rest /= shape[d];
         }
         return $"{index} {ShapeMath.Format(coordinates)}";
     }

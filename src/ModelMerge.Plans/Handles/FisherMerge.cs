@@ -81,7 +81,7 @@ public static class FisherMerge
                     $"tensor '{tensor.Name}' is {tensor.ShapeText} in '{model.Name}' but {match.ShapeText} in its Fisher checkpoint '{fisher.Name}'.", tensor.Name);
             if (!match.IsMergeable)
                 throw new PlanException(FisherWeighted.InvalidFisher,
-                    $"tensor '{tensor.Name}' of the Fisher checkpoint '{fisher.Name}' is {match.DType.ToHeaderName()}; Fisher values are floating point (F32, F16 or BF16).", tensor.Name);
+                    $"tensor '{tensor.Name}' of the Fisher checkpoint '{fisher.Name}' is {match.DType.ToHeaderName()}; Fisher values are floating point.", tensor.Name);
         }
         foreach (var tensor in fisher.Tensors)
             if (model.FindTensor(tensor.Name) is null)

@@ -20,11 +20,18 @@ public sealed record LayerSlice(CheckpointHandle Model, int Start, int End, Para
 /// A "frankenmerge" (merge-semantics §7.4, passthrough with slices): output layers numbered
 /// consecutively across the slices, each tensor renamed to its output layer; embeddings from the
 /// first slice's model, final norm and lm_head from the last one's; config.json's
-/// num_hidden_layers set to the total.
+/// num_hidden_layers set to the total (text_config's, where the config nests the language model's).
+/// In a model with several stacks of layers (a LLaVA vision tower beside its language model) only
+/// the language model's layers are stacked; the other towers and the projector between them come
+/// unchanged from the first slice's model.
 /// </summary>
 public static class LayerStack
 {
     public const string LayerRangeInvalid = "LayerRangeInvalid";
+    public const string LayerStackAmbiguous = "LayerStackAmbiguous";
+
+    private const string TextLayerCount = "text_config.num_hidden_layers";
+    private const string LayerCount = "num_hidden_layers";
 
     public static CheckpointHandle Build(IReadOnlyList<LayerSlice> slices)
     {
@@ -38,11 +45,20 @@ public static class LayerStack
             sources[spec.Name] = plan;
         }
 
-        foreach (var spec in slices[0].Model.Tensors.Where(t => Section(t) < 0)) Add(spec, () => slices[0].Model.PlanFor(spec.Name));
+        var first = slices[0].Model;
+        string stack = StackPrefix(first);
+        bool severalTowers = first.Tensors.Any(t => TensorOrder.LayerPrefix(t.Name) is string prefix && prefix != stack);
+        bool Stacked(TensorSpec t) => TensorOrder.LayerPrefix(t.Name) == stack;
+        // With one stack, everything after the layers is the language model's; beside other towers, only what sits under it or is its head.
+        bool Tail(TensorSpec t) => !Stacked(t) && Section(t) > 0
+            && (!severalTowers || t.Name.StartsWith(stack + ".", StringComparison.Ordinal) || t.Name.EndsWith(TensorRoles.OutputHead, StringComparison.Ordinal));
+        var carried = first.Tensors.Where(t => !Stacked(t) && !Tail(t)).ToList();
+
+        foreach (var spec in carried.Where(t => Section(t) < 0)) Add(spec, () => first.PlanFor(spec.Name));
         int output = 0;
         foreach (var slice in slices)
         {
-            var layers = LayerTensors(slice);
+            var layers = LayerTensors(slice, stack);
             var positions = new LayerPositions(slice.LayerCount);
             for (int k = 0; k < slice.LayerCount; k++, output++)
                 foreach (var spec in layers[slice.Start + k])
@@ -54,21 +70,55 @@ public static class LayerStack
                     Add(spec with { Name = outputName }, () => Scaled(slice, spec, inputName, position));
                 }
         }
-        foreach (var spec in slices[^1].Model.Tensors.Where(t => Section(t) > 0)) Add(spec, () => slices[^1].Model.PlanFor(spec.Name));
+        foreach (var spec in carried.Where(t => Section(t) >= 0)) Add(spec, () => first.PlanFor(spec.Name));
+        foreach (var spec in slices[^1].Model.Tensors.Where(Tail)) Add(spec, () => slices[^1].Model.PlanFor(spec.Name));
 
         var inputs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var slice in slices) inputs.UnionWith(slice.Model.InputPaths);
         string description = $"passthrough stack of {output} layers: {string.Join(" + ", slices)}";
         return new CheckpointHandle("passthrough", description, null, tensors, spec => sources[spec.Name](), slices[0].Model.Donor, inputs,
-            new Dictionary<string, long> { ["num_hidden_layers"] = output },
+            new Dictionary<string, long> { [LayerCountKey(first, severalTowers)] = output },
             name => sourceNames.TryGetValue(name, out var source) ? source : name,
             new MergeSummary("passthrough", "Passthrough", null, null, slices.Select(s => $"{s.Model.Name} layers [{s.Start}, {s.End})").ToList()));
     }
 
-    /// <summary>The model's tensors grouped by layer, after checking the slice's range lies inside the model.</summary>
-    private static Dictionary<int, List<TensorSpec>> LayerTensors(LayerSlice slice)
+    /// <summary>
+    /// The stack of layers a slice takes: the only one, or among several (a vision tower beside a
+    /// language model) the language model's, told by its name. Anything else is refused: stacking
+    /// the wrong tower would write a model whose config describes other layers than it has.
+    /// </summary>
+    private static string StackPrefix(CheckpointHandle model)
     {
-        var byLayer = slice.Model.Tensors.Where(t => TensorOrder.LayerIndex(t.Name) is not null)
+        var prefixes = model.Tensors.Select(t => TensorOrder.LayerPrefix(t.Name)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (prefixes.Count <= 1) return prefixes.FirstOrDefault() ?? "model";
+        var language = prefixes.Where(p => p.Split('.').Any(part => part is "language_model" or "text_model")).ToList();
+        if (language.Count == 1) return language[0];
+        throw new PlanException(LayerStackAmbiguous,
+            $"'{model.Name}' has several stacks of layers ({string.Join(", ", prefixes.Select(p => $"'{p}'"))}) and "
+            + (language.Count == 0 ? "none is named as the language model's" : "more than one is named as a language model's")
+            + " (language_model or text_model); a layer stack would not know which to restack.", model.Name);
+    }
+
+    /// <summary>
+    /// The config key holding the stacked model's layer count: text_config's where the config nests
+    /// the language model's settings (multimodal models), else the top-level one. Beside other
+    /// towers, a config that has neither leaves the count ambiguous.
+    /// </summary>
+    private static string LayerCountKey(CheckpointHandle model, bool severalTowers)
+    {
+        string? path = model.Donor.Folder is string folder ? System.IO.Path.Combine(folder, Formats.Folders.ModelConfig.FileName) : null;
+        var config = path is not null && File.Exists(path) ? Formats.Folders.ModelConfig.Read(path) : null;
+        if (config?.Has(TextLayerCount) == true) return TextLayerCount;
+        if (!severalTowers || config?.Has(LayerCount) == true) return LayerCount;
+        throw new PlanException(LayerStackAmbiguous,
+            $"'{model.Name}' has several stacks of layers, but its config.json has neither {TextLayerCount} nor {LayerCount}, so which count to set is unclear.",
+            model.Name);
+    }
+
+    /// <summary>The model's tensors of stack <paramref name="stack"/> grouped by layer, after checking the slice's range lies inside the model.</summary>
+    private static Dictionary<int, List<TensorSpec>> LayerTensors(LayerSlice slice, string stack)
+    {
+        var byLayer = slice.Model.Tensors.Where(t => TensorOrder.LayerPrefix(t.Name) == stack)
             .GroupBy(t => TensorOrder.LayerIndex(t.Name)!.Value).ToDictionary(g => g.Key, g => g.ToList());
         int layers = byLayer.Count == 0 ? 0 : byLayer.Keys.Max() + 1;
         if (slice.Start < 0 || slice.End <= slice.Start || slice.End > layers)

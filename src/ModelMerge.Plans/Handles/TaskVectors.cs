@@ -72,6 +72,7 @@ public static class Compatibility
 {
     public const string TensorSetMismatch = "TensorSetMismatch";
     public const string TensorShapeMismatch = "TensorShapeMismatch";
+    public const string TensorDTypeMismatch = "TensorDTypeMismatch";
     public const string BaseMismatch = "BaseMismatch";
 
     /// <summary>One handle, or two opens of the same stored checkpoint.</summary>

@@ -58,6 +58,7 @@ internal sealed class TensorAlignment
         long? vocabulary = null;
         foreach (var spec in specs)
         {
+            RequireCompatibleTypes(spec, donor.Name, inputs);
             if (!spec.IsMergeable)
             {
                 outputs.Add(spec);
@@ -82,6 +83,24 @@ internal sealed class TensorAlignment
             outputs.Add(spec with { Shape = shape });
         }
         return new TensorAlignment(outputs, sources, vocabulary);
+    }
+
+    /// <summary>
+    /// Floating-point types mix freely (each is widened to float32 as it is read); anything else
+    /// must be the same type in every model. An integer tensor beside a float one would otherwise
+    /// be carried from the donor while the other models' values were dropped, or widened as a float.
+    /// </summary>
+    private static void RequireCompatibleTypes(TensorSpec spec, string donorName, IReadOnlyList<Input> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            var own = input.Find(spec.Name) ?? (TensorRoles.TiedEmbedding(spec.Name, n => input.Find(n) is not null) is string tied ? input.Find(tied) : null);
+            if (own is null || own.DType == spec.DType || (own.DType.IsMergeable() && spec.DType.IsMergeable())) continue;
+            throw new PlanException(Compatibility.TensorDTypeMismatch,
+                $"tensor '{spec.Name}' is {spec.DType.ToHeaderName()} in '{donorName}' but {own.DType.ToHeaderName()} in '{input.Name}'; floating-point "
+                + "types may differ between models (each is widened to float32), but an integer or boolean tensor must have one type in every model. "
+                + "Merge models of one architecture, or convert the tensor in one of them.", spec.Name);
+        }
     }
 
     private static long[] Shape(VocabularyRule rule, string methodName, TensorSpec spec, TensorSpec[] shapes, IReadOnlyList<Input> inputs,

@@ -29,9 +29,10 @@ internal static class Errors
         "OutputNotWritable" => ErrorCategory.PermissionDenied,
         "WriteFailed" => ErrorCategory.WriteError,
         "OutputIsInput" => ErrorCategory.InvalidArgument,
+        "OutputHeaderTooLarge" => ErrorCategory.LimitsExceeded,
         "SafetensorsUnreadable" or "ShardIndexUnreadable" or "RecipeUnreadable" or "CompanionUnreadable" or "NotARegularFile" => ErrorCategory.ReadError,
         "OutOfAddressSpace" => ErrorCategory.ResourceUnavailable,
-        "TensorSetMismatch" or "TensorShapeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
+        "TensorSetMismatch" or "TensorShapeMismatch" or "TensorDTypeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };
 }

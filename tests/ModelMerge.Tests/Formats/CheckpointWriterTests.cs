@@ -218,4 +218,39 @@ public sealed class CheckpointWriterTests : IDisposable
             Assert.Equal(Content(t, Tensors[t].ByteLength), tensor.Bytes(0, (int)info.ByteLength).ToArray());
         }
     }
+
+    [Fact]
+    public void Metadata_goes_into_the_first_shard_and_later_shards_carry_only_the_format()
+    {
+        string folder = _folder.CreateFolder("metadata");
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["notes"] = new string('m', 5000) };
+        var plan = ShardPlan.Create(Tensors, 40);
+        using (var writer = new CheckpointWriter(folder, plan, metadata))
+        {
+            for (int t = 0; t < Tensors.Length; t++)
+            {
+                writer.BeginTensor(Tensors[t].Name);
+                writer.Write(Content(t, Tensors[t].ByteLength));
+            }
+            writer.Complete();
+        }
+
+        Assert.True(plan.Shards.Count > 2);
+        Assert.Equal(metadata, SafetensorsHeader.Read(Path.Combine(folder, plan.FileName(0))).Metadata);
+        for (int s = 1; s < plan.Shards.Count; s++)
+            Assert.Equal(new Dictionary<string, string> { ["format"] = "pt" }, SafetensorsHeader.Read(Path.Combine(folder, plan.FileName(s))).Metadata);
+    }
+
+    [Fact]
+    public void A_header_longer_than_readers_accept_is_refused_before_a_file_is_written()
+    {
+        string folder = _folder.CreateFolder("oversized");
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["notes"] = new string('m', (int)SafetensorsHeader.MaxHeaderBytes) };
+
+        var refusal = Assert.Throws<CheckpointFormatException>(() => new CheckpointWriter(folder, ShardPlan.Create(Tensors, 40), metadata));
+
+        Assert.Equal(SafetensorsErrors.OutputHeaderTooLarge, refusal.ErrorId);
+        Assert.Contains("model-00001-of-", refusal.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+    }
 }

@@ -1,5 +1,6 @@
 using ModelMerge.Formats;
 using ModelMerge.Methods;
+using ModelMerge.Plans;
 using ModelMerge.Plans.Devices;
 using ModelMerge.Plans.Export;
 using ModelMerge.Plans.Handles;
@@ -185,6 +186,22 @@ public sealed class GpuExportTests(SimulatedDevice device) : IDisposable
         Assert.Equal("NonFiniteInput", onGpu.ErrorId);
         Assert.Equal(onCpu.Message, onGpu.Message);
         Assert.Contains("2345", onGpu.Message);
+    }
+
+    [Fact]
+    public void A_value_rounded_to_infinity_on_the_gpu_is_refused_as_the_cpu_refuses_it()
+    {
+        var values = Enumerable.Range(0, 3000).Select(i => i * 0.01f).ToArray();
+        values[2345] = 1e5f;
+        var wide = CheckpointHandle.Open(SafetensorsFiles.WriteF32(_folder.Combine("wide"), [new TensorValues("model.norm.weight", values)]));
+
+        var onGpu = Assert.Throws<PlanException>(() => Export(wide, new ExportOptions { Accelerator = device.Gpu, DType = DType.F16 }));
+        var onCpu = Assert.Throws<PlanException>(() => Export(wide, new ExportOptions { Device = ComputeDevice.Cpu, DType = DType.F16 }));
+
+        Assert.Equal("NonFiniteOutput", onGpu.ErrorId);
+        Assert.Equal("NonFiniteOutput", onCpu.ErrorId);
+        Assert.Contains("element 2345 is written as +Inf", onGpu.Message);
+        Assert.Contains("element 2345 is 100000, written as +Inf", onCpu.Message);
     }
 
     /// <summary>
