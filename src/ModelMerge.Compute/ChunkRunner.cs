@@ -135,18 +135,33 @@ public sealed class ChunkRunner
             {
                 long windowEnd = Math.Min(window + visitsPerWindow, visits);
                 Entering(length, window, chunkStride);
-                Parallel.For(window, windowEnd, Options,
-                    () => idle.TryTake(out var local) ? local : (State: init(), Buffer: ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements)),
-                    (index, _, local) =>
+                (TState State, float[] Buffer) Take() =>
+                    idle.TryTake(out var local) ? local : (init(), ArrayPool<float>.Shared.Rent(ChunkGrid.ChunkElements));
+                (TState, float[]) Visit(long index, (TState State, float[] Buffer) local)
+                {
+                    long c = index * chunkStride;
+                    var (start, count) = ChunkGrid.Chunk(length, c);
+                    var span = local.Buffer.AsSpan(0, count);
+                    source.Read(start, span);
+                    visit(local.State, c, span);
+                    return local;
+                }
+                // A window of one chunk (every small tensor) runs on this thread: handing it to the pool and
+                // waiting for it cost milliseconds of wake-ups per pass, far more than the chunk's work.
+                if (windowEnd - window == 1 || MaxDegreeOfParallelism == 1)
+                {
+                    var local = Take();
+                    try
                     {
-                        long c = index * chunkStride;
-                        var (start, count) = ChunkGrid.Chunk(length, c);
-                        var span = local.Buffer.AsSpan(0, count);
-                        source.Read(start, span);
-                        visit(local.State, c, span);
-                        return local;
-                    },
-                    idle.Add);
+                        for (long index = window; index < windowEnd; index++)
+                        {
+                            Cancellation.ThrowIfCancellationRequested();
+                            local = Visit(index, local);
+                        }
+                    }
+                    finally { idle.Add(local); }
+                }
+                else Parallel.For(window, windowEnd, Options, Take, (index, _, local) => Visit(index, local), idle.Add);
                 Leaving(length, window, windowEnd, chunkStride);
             }
         }

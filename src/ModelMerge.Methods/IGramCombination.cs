@@ -13,9 +13,9 @@ public interface IGramCombination
     /// <summary>
     /// The models' coefficients and the base's, from G_ij for i ≤ j in row order
     /// (<see cref="UpperTriangle"/>); throws the <see cref="MergeException"/> the
-    /// method's own preparation would.
+    /// method's own preparation would. An iterative method checks <paramref name="cancellation"/> every iteration.
     /// </summary>
-    (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle);
+    (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle, CancellationToken cancellation);
 
     /// <summary>The pairs (i, j), i ≤ j, in row order: the layout of the Gram sums <see cref="Coefficients"/> takes.</summary>
     static (int A, int B)[] UpperTriangle(int size)

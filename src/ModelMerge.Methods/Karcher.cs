@@ -16,10 +16,25 @@ public sealed class Karcher : ITensorMerge, IGramCombination
     /// <summary>MM: mergekit lets φ/sin φ blow up for an input opposite the mean; ModelMerge refuses beyond π minus this.</summary>
     public const double AntipodalMargin = 1e-6;
 
+    /// <summary>
+    /// MM: the most max_iter may be, on every route. Each iteration costs a few N×N products, so
+    /// this bounds one tensor to well under a second; mergekit has no limit, and 2³¹ iterations
+    /// with tol 0 ran for hours.
+    /// </summary>
+    public const int IterationLimit = 100_000;
+
+    /// <summary>max_iter, with <see cref="IterationLimit"/>.</summary>
+    public static MethodParameter MaxIterations { get; } =
+        MethodParameter.Global("max_iter", 10, $"Most fixed-point iterations on the sphere (0 to {IterationLimit}).", ParameterKind.Integer)
+            with { Range = new(0, IterationLimit, InvalidIterationCount) };
+
+    /// <summary>The error id of a max_iter outside 0..<see cref="IterationLimit"/>.</summary>
+    public const string InvalidIterationCount = "InvalidIterationCount";
+
     public static MergeMethod Method { get; } = new(
         "karcher", "Karcher Mean", Reference: null, BaseModelUse.Input, ModelValues.Checkpoints, MinModels: 1, MaxModels: null,
         [
-            MethodParameter.Global("max_iter", 10, "Most fixed-point iterations on the sphere.", ParameterKind.Integer),
+            MaxIterations,
             MethodParameter.Global("tol", 1e-5, "Stop once the tangent step is shorter than this; inputs with a norm at most this are left out of the direction."),
         ],
         Create);
@@ -39,8 +54,8 @@ public sealed class Karcher : ITensorMerge, IGramCombination
     {
         double maxIterations = parameters.Number("max_iter"), tolerance = parameters.Number("tol");
         string name = parameters.TensorName;
-        if (maxIterations < 0 || maxIterations > int.MaxValue || maxIterations != Math.Floor(maxIterations))
-            throw new MergeException("InvalidIterationCount", $"karcher max_iter must be a whole number ≥ 0, not {maxIterations}.", name);
+        if (!MaxIterations.Range!.Contains(maxIterations) || maxIterations != Math.Floor(maxIterations))
+            throw new MergeException(InvalidIterationCount, $"karcher max_iter must be a whole number from 0 to {IterationLimit}, not {maxIterations}.", name);
         if (!double.IsFinite(tolerance) || tolerance < 0)
             throw new MergeException("InvalidTolerance", $"karcher tol must be a finite number ≥ 0, not {tolerance}.", name);
         return new Karcher((int)maxIterations, tolerance, name);
@@ -48,21 +63,22 @@ public sealed class Karcher : ITensorMerge, IGramCombination
 
     public IChunkMerge Prepare(MergeInputs inputs, ChunkRunner runner)
     {
-        var (models, baseCoefficient) = Coefficients(inputs.ModelCount, inputs.HasBase, GramMatrix.UpperTriangleSums(inputs, runner, includeBase: true));
+        var (models, baseCoefficient) = Coefficients(inputs.ModelCount, inputs.HasBase, GramMatrix.UpperTriangleSums(inputs, runner, includeBase: true),
+            runner.Cancellation);
         return new FixedCombination(models, baseCoefficient);
     }
 
     /// <summary>The base, when the merge has one, is the last input (§1.4 appends it).</summary>
     public bool GramIncludesBase => true;
 
-    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle)
+    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle, CancellationToken cancellation)
     {
-        var coefficients = Coefficients(GramMatrix.FromUpperTriangle(models + (hasBase ? 1 : 0), upperTriangle));
+        var coefficients = Coefficients(GramMatrix.FromUpperTriangle(models + (hasBase ? 1 : 0), upperTriangle), cancellation);
         return (coefficients[..models], hasBase ? coefficients[^1] : 0);
     }
 
     /// <summary>γ_i with out = Σ γ_i θ_i, from the inputs' Gram matrix.</summary>
-    private double[] Coefficients(GramMatrix gram)
+    private double[] Coefficients(GramMatrix gram, CancellationToken cancellation)
     {
         int n = gram.Size;
         var coefficients = new double[n];
@@ -80,7 +96,7 @@ public sealed class Karcher : ITensorMerge, IGramCombination
         }
         // No input has a direction: the mean is the zero tensor.
         if (valid.Count == 0) return coefficients;
-        var mean = MeanDirection(gram.Directions(valid));
+        var mean = MeanDirection(gram.Directions(valid), cancellation);
         for (int k = 0; k < valid.Count; k++) coefficients[valid[k]] = scale * mean[k] / gram.Norm(valid[k]);
         return coefficients;
     }
@@ -89,7 +105,7 @@ public sealed class Karcher : ITensorMerge, IGramCombination
     /// §3.5 steps 4–6 on the cosines H of the valid inputs' directions: the mean u = Σ β_k u_k
     /// as its coefficients β, with u·u_k = (Hβ)_k and ‖Σ c_k u_k‖² = cᵀHc.
     /// </summary>
-    private double[] MeanDirection(GramMatrix cosines)
+    private double[] MeanDirection(GramMatrix cosines, CancellationToken cancellation)
     {
         int m = cosines.Size;
         double weight = 1.0 / m;
@@ -107,6 +123,7 @@ public sealed class Karcher : ITensorMerge, IGramCombination
         var tangent = new double[m];
         for (int iteration = 0; iteration < _maxIterations; iteration++)
         {
+            cancellation.ThrowIfCancellationRequested();
             for (int k = 0; k < m; k++)
             {
                 double dot = 0;

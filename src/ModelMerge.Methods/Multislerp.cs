@@ -64,14 +64,14 @@ public sealed class Multislerp : ITensorMerge, IGramCombination
         if (n != _weights.Length) throw new ArgumentException($"tensor '{inputs.TensorName}': {_weights.Length} weights for {n} models.", nameof(inputs));
         // One model needs no Gram matrix.
         var sums = n == 1 ? [] : GramMatrix.UpperTriangleSums(inputs, runner, includeBase: false);
-        var (models, baseCoefficient) = Coefficients(n, inputs.HasBase, sums);
+        var (models, baseCoefficient) = Coefficients(n, inputs.HasBase, sums, runner.Cancellation);
         return new FixedCombination(models, baseCoefficient);
     }
 
     public bool GramIncludesBase => false;
 
-    /// <summary>The models' coefficients from their Gram matrix; the base, on task vectors, is added back with 1.</summary>
-    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle) =>
+    /// <summary>The models' coefficients from their Gram matrix (closed form: nothing to cancel); the base, on task vectors, is added back with 1.</summary>
+    public (double[] Models, double Base) Coefficients(int models, bool hasBase, ReadOnlySpan<double> upperTriangle, CancellationToken cancellation) =>
         (models == 1 ? [1] : Coefficients(GramMatrix.FromUpperTriangle(models, upperTriangle)), hasBase ? 1 : 0);
 
     /// <summary>The coefficient of each x_i in the result, from the inputs' Gram matrix.</summary>

@@ -7,9 +7,11 @@ using ModelMerge.Benchmarks;
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --preset tinyllama [--method ties|dare-ties|task-arithmetic|linear|all]
 //       [--cache DIR] [--markdown FILE] [--runs N] [--cold] [--device cpu|cuda|both]
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --construct    (pipeline construction over 70B headers, see ConstructionBenchmark)
+//   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --many-tensors N  (fixed cost per tensor: N tiny tensors, TIES against a copy)
 //   dotnet run -c Release --project tests/ModelMerge.Benchmarks -- --gpu-kernels  (device kernels against the device's bandwidth, see GpuKernelBenchmark)
 
 if (args.Contains(GpuKernelBenchmark.Option)) return GpuKernelBenchmark.Run(args.Where(a => a != GpuKernelBenchmark.Option).ToList());
+if (args.Contains(ManyTensorsBenchmark.Option)) return ManyTensorsBenchmark.Run(args.Where(a => a != ManyTensorsBenchmark.Option).ToList());
 if (args.Contains(ConstructionBenchmark.Option)) return ConstructionBenchmark.Run(args.Where(a => a != ConstructionBenchmark.Option).ToList());
 
 var preset = BenchmarkPreset.TinyLlama;

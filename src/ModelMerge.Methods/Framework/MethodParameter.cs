@@ -21,6 +21,12 @@ public sealed record MethodParameter(string Name, ParameterKind Kind, bool PerMo
 {
     public bool Required => Default is null;
 
+    /// <summary>
+    /// The values the method accepts, checked on every route (cmdlet, -Parameter, recipe) while
+    /// the merge is built; null when the method checks the value itself.
+    /// </summary>
+    public ParameterRange? Range { get; init; }
+
     public static MethodParameter Global(string name, double? defaultValue, string help, ParameterKind kind = ParameterKind.Number) =>
         new(name, kind, PerModel: false, defaultValue, help);
 

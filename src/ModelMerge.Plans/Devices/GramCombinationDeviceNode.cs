@@ -29,11 +29,11 @@ internal sealed class GramCombinationDeviceNode : RowGramDeviceNode
             ? new GramCombinationDeviceNode(method, null, [.. models, baseTensor], models.Count, hasBase: true)
             : new GramCombinationDeviceNode(method, baseTensor, models, models.Count, baseTensor is not null);
 
-    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums)
+    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums, CancellationToken cancellation)
     {
         try
         {
-            var (models, baseCoefficient) = _method.Coefficients(_models, _hasBase, sums.Totals);
+            var (models, baseCoefficient) = _method.Coefficients(_models, _hasBase, sums.Totals, cancellation);
             return ([.. models, baseCoefficient], []);
         }
         // Inputs the method refuses (antipodal, cancelling, without a direction): the CPU reports them with its own message.

@@ -13,7 +13,7 @@ namespace ModelMerge.Plans.Devices;
 internal sealed class ModelStockDeviceNode(DeviceNode baseTensor, IReadOnlyList<DeviceNode> offsets, long rowLength)
     : RowGramDeviceNode(baseTensor, offsets, rowLength, ModelStock.GramPairs(offsets.Count))
 {
-    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums)
+    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums, CancellationToken cancellation)
     {
         int n = InputCount, width = sums.Width;
         var ratios = new double[sums.Totals.Length / width];

@@ -25,7 +25,7 @@ internal sealed class NuslerpDeviceNode(DeviceNode? baseTensor, DeviceNode first
         else base.AddSums(kernels, packed, stride, count, start, pairs, sums);
     }
 
-    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums)
+    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums, CancellationToken cancellation)
     {
         var totals = sums.Totals;
         var coefficients = new double[totals.Length / 3 * 2];

@@ -35,7 +35,8 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
     /// The combine's parameters from the rows' sums (Width per row, laid out as the pairs), with
     /// what the CPU says of them as it merges; null when the CPU must refuse them with its own message.
     /// </summary>
-    protected abstract (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums);
+    /// <param name="cancellation">The export's stop, for methods whose parameters take many iterations (karcher).</param>
+    protected abstract (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums, CancellationToken cancellation);
 
     /// <summary>
     /// Writes the merged elements [start, start + destination.Length) from the inputs (back to
@@ -78,7 +79,7 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
     {
         var sums = NewSums();
         AddSums(run.Kernels, packed, stride, count, first, pairs, sums);
-        return Finish(sums);
+        return Finish(sums, run.Context.Runner.Cancellation);
     }
 
     /// <summary>The parameters from passes over pieces the size of the packed scratch's stride (whole grid chunks, in order).</summary>
@@ -91,12 +92,12 @@ internal abstract class RowGramDeviceNode(DeviceNode? baseTensor, IReadOnlyList<
             if (!EvaluateAll(run, first, packed, stride, count)) return null;
             AddSums(run.Kernels, packed, stride, count, first, pairs, sums);
         }
-        return Finish(sums);
+        return Finish(sums, run.Context.Runner.Cancellation);
     }
 
     private RowOrderSums NewSums() => new(Vectors, pairs.Length);
 
-    private RowParameters? Finish(RowOrderSums sums) => Parameters(sums) is var (values, remarks) ? new RowParameters(values, remarks) : null;
+    private RowParameters? Finish(RowOrderSums sums, CancellationToken cancellation) => Parameters(sums, cancellation) is var (values, remarks) ? new RowParameters(values, remarks) : null;
 
     private readonly record struct RowParameters(double[] Values, IReadOnlyList<string> Remarks);
 }

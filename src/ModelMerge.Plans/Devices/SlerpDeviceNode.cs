@@ -14,7 +14,7 @@ namespace ModelMerge.Plans.Devices;
 internal sealed class SlerpDeviceNode(DeviceNode start, DeviceNode end, long length, double t)
     : RowGramDeviceNode(baseTensor: null, [start, end], rowLength: length, [(0, 0), (1, 1), (1, 0)])
 {
-    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums)
+    protected override (double[] Values, IReadOnlyList<string> Remarks)? Parameters(RowOrderSums sums, CancellationToken cancellation)
     {
         var (startCoefficient, endCoefficient) = Slerp.Coefficients(sums.Totals[0], sums.Totals[1], sums.Totals[2], t);
         return ([startCoefficient, endCoefficient], []);

@@ -44,6 +44,9 @@ internal static class ParameterResolution
                 $"missing required parameter {parameter.Name} for {owner}.{tensorName}: give it a value that covers every tensor.", tensorName);
         if (parameter.Kind == ParameterKind.Integer && v != Math.Floor(v))
             throw new PlanException(ParameterErrors.Invalid, $"parameter {parameter.Name} must be a whole number; {v} is not.", tensorName);
+        if (parameter.Range is { } range && !range.Contains(v))
+            throw new PlanException(range.ErrorId,
+                $"parameter {parameter.Name} of {owner} is {v} for tensor '{tensorName}'; ModelMerge takes {range.Minimum} to {range.Maximum}: give a value in that range.", tensorName);
         return v;
     }
 

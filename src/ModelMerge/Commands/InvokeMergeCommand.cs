@@ -102,7 +102,7 @@ public sealed class InvokeMergeCommand : MergeCommand
 
     /// <summary>Karcher's iteration limit (max_iter). Default 10.</summary>
     [Parameter]
-    [ValidateRange(1, 100000)]
+    [ValidateRange(1, Karcher.IterationLimit)]
     public int? MaxIterations { get; set; }
 
     /// <summary>Karcher's convergence tolerance (tol). Default 1e-5.</summary>

@@ -71,10 +71,23 @@ public sealed class KarcherTests
     [Theory]
     [InlineData(-1.0)]
     [InlineData(2.5)]
+    [InlineData(Karcher.IterationLimit + 1.0)]
+    [InlineData(2147483647.0)]
     public void A_max_iter_that_is_not_a_whole_number_at_least_zero_is_refused(double maxIterations)
     {
         var error = Assert.Throws<MergeException>(() => Create(maxIterations, 1e-5));
         Assert.Equal("InvalidIterationCount", error.ErrorId);
+    }
+
+    [Fact]
+    public void A_stop_ends_the_iteration_instead_of_running_it_out()
+    {
+        var karcher = (IGramCombination)Create(Karcher.IterationLimit, 0);
+        // Three directions at 60° and a fourth off their plane: the iteration has work to do at tol 0.
+        double[] gram = [1, 0.5, 0.5, 0.1, 1, 0.5, 0.2, 1, 0.3, 1];
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => karcher.Coefficients(3, hasBase: true, gram, stop.Token));
     }
 
     [Theory]
