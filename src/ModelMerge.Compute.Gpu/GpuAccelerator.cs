@@ -75,6 +75,28 @@ public sealed class GpuAccelerator : IDisposable
         Accelerator.Synchronize();
     }
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> from <paramref name="fill"/>, which writes each piece straight into a staging buffer
+    /// when there are staging buffers and into a plain host buffer otherwise; returns once the device holds it.
+    /// </summary>
+    public void Upload<T>(ArrayView1D<T, Stride1D.Dense> destination, StagedFill<T> fill) where T : unmanaged
+    {
+        if (Transfers is { } staged)
+        {
+            staged.Upload(destination, fill);
+            return;
+        }
+        int perPiece = TransferPieceBytes / Marshal.SizeOf<T>();
+        var buffer = new T[(int)Math.Min(perPiece, destination.Length)];
+        for (long start = 0; start < destination.Length; start += perPiece)
+        {
+            int count = (int)Math.Min(perPiece, destination.Length - start);
+            fill(start, buffer.AsSpan(0, count));
+            destination.SubView(start, count).CopyFromCPU(ref buffer[0], count);
+        }
+        Accelerator.Synchronize();
+    }
+
     /// <summary>Copies <paramref name="source"/> to the host in pieces of at most <paramref name="piece"/> elements, each handed to <paramref name="consume"/>.</summary>
     public void Download<T>(ArrayView1D<T, Stride1D.Dense> source, int piece, StagedPieceAction<T> consume) where T : unmanaged
     {

@@ -60,21 +60,35 @@ public sealed class StagedTransfers : IDisposable
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> (the same length); returns when the device holds it.</summary>
-    public void Upload<T>(ReadOnlySpan<T> source, ArrayView1D<T, Stride1D.Dense> destination) where T : unmanaged
+    public unsafe void Upload<T>(ReadOnlySpan<T> source, ArrayView1D<T, Stride1D.Dense> destination) where T : unmanaged
     {
         if (destination.Length != source.Length) throw new ArgumentException("the destination must be as long as the source.", nameof(destination));
+        fixed (T* pinned = source)
+        {
+            nint first = (nint)pinned;
+            Upload(destination, (start, piece) => new ReadOnlySpan<T>((T*)first + start, piece.Length).CopyTo(piece));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> piece by piece: <paramref name="fill"/> writes elements
+    /// [start, start + piece.Length) straight into a staging buffer (a file read lands there with no
+    /// copy in between) while the other buffer crosses the bus. Returns when the device holds it all.
+    /// </summary>
+    public void Upload<T>(ArrayView1D<T, Stride1D.Dense> destination, StagedFill<T> fill) where T : unmanaged
+    {
         int perPiece = PieceBytes / Marshal.SizeOf<T>();
         lock (_gate)
         {
             int piece = 0;
-            for (int start = 0; start < source.Length; start += perPiece, piece++)
+            for (long start = 0; start < destination.Length; start += perPiece, piece++)
             {
                 int slot = piece & 1;
-                int count = Math.Min(perPiece, source.Length - start);
+                int count = (int)Math.Min(perPiece, destination.Length - start);
                 // The buffer's previous piece must have left it before it is filled again.
                 _streams[slot].Synchronize();
                 var staged = Staged<T>(slot, count);
-                source.Slice(start, count).CopyTo(staged);
+                fill(start, staged);
                 destination.SubView(start, count).AsContiguous().CopyFromCPUUnsafeAsync(_streams[slot], ref MemoryMarshal.GetReference(staged), count);
             }
             SynchronizeBoth();
@@ -136,6 +150,9 @@ public sealed class StagedTransfers : IDisposable
         }
     }
 }
+
+/// <summary>Writes elements [start, start + piece.Length) of an upload into <paramref name="piece"/>, a staging buffer.</summary>
+public delegate void StagedFill<T>(long start, Span<T> piece) where T : unmanaged;
 
 /// <summary>Receives one downloaded piece; the span is valid only during the call.</summary>
 public delegate void StagedPieceAction<T>(ReadOnlySpan<T> piece) where T : unmanaged;

@@ -12,7 +12,7 @@ public delegate void ChunkAction(long chunk, ReadOnlySpan<float> values);
 /// <summary>
 /// Runs work over the chunks of a tensor on all allowed cores. A pass runs in windows of
 /// <see cref="WindowChunks"/> chunks, one after another, so an <see cref="IPassObserver"/> can
-/// keep only a window or two of each input resident however large the tensor.
+/// have the inputs' next window read while this one computes.
 /// </summary>
 public sealed class ChunkRunner
 {
@@ -56,7 +56,6 @@ public sealed class ChunkRunner
             long windowEnd = Math.Min(window + WindowChunks, end);
             Entering(length, window, 1);
             RunWindow(length, window, windowEnd, body);
-            Leaving(length, window, windowEnd, 1);
         }
     }
 
@@ -96,12 +95,6 @@ public sealed class ChunkRunner
         if (last >= first) _observer.Ahead(ChunkGrid.Chunk(length, first).Start, ChunkEnd(length, last));
     }
 
-    private void Leaving(long length, long first, long end, long stride)
-    {
-        if (_observer is null) return;
-        _observer.Behind(ChunkGrid.Chunk(length, first * stride).Start, ChunkEnd(length, (end - 1) * stride));
-    }
-
     private static long ChunkEnd(long length, long chunk)
     {
         var (start, count) = ChunkGrid.Chunk(length, chunk);
@@ -128,8 +121,7 @@ public sealed class ChunkRunner
         var idle = new System.Collections.Concurrent.ConcurrentBag<(TState State, float[] Buffer)>();
         try
         {
-            // A window spans WindowChunks chunks however sparsely it visits them: touching one page maps the
-            // page cache's whole (large) folio around it, so a sample of every 16th chunk maps a third of what it spans.
+            // A window spans WindowChunks chunks however sparsely it visits them.
             long visitsPerWindow = Math.Max(1, WindowChunks / chunkStride);
             for (long window = 0; window < visits; window += visitsPerWindow)
             {
@@ -162,7 +154,6 @@ public sealed class ChunkRunner
                     finally { idle.Add(local); }
                 }
                 else Parallel.For(window, windowEnd, Options, Take, (index, _, local) => Visit(index, local), idle.Add);
-                Leaving(length, window, windowEnd, chunkStride);
             }
         }
         catch (AggregateException parallel) { RethrowFirst(parallel); }

@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Security.Cryptography;
+using ModelMerge.Formats;
 using ModelMerge.PipelineTests.Support;
+using ModelMerge.TestData;
 
 namespace ModelMerge.PipelineTests;
 
 /// <summary>
 /// A full disk (which file, space or inodes), a staging folder that cannot be deleted, a target name at the
 /// file system's limit and a read-only target are clear errors that leave no partial output and never
-/// touch the inputs; merges in several runspaces at once, sharing handles, write what they write alone.
+/// touch the inputs; an input cut short mid-export is an error, not a crash; merges in several runspaces
+/// at once, sharing handles, write what they write alone.
 /// </summary>
 public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders>
 {
@@ -160,6 +163,42 @@ public sealed class FaultTests(ModelFolders models) : IClassFixture<ModelFolders
             Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
         }
         finally { Run("chattr", $"-i {folder}"); }
+    }
+
+    [Fact]
+    public void An_input_cut_short_while_the_export_reads_it_is_InputChanged_and_the_session_lives_on()
+    {
+        // One large tensor (the embedding, 32 MB in bf16) takes long enough to be cut while it is read.
+        var shape = LlamaShape.Tiny with { Hidden = 512, Intermediate = 1408, Layers = 2, Heads = 8, KeyValueHeads = 4, Vocab = 32768 };
+        string baseFolder = models.Output("shrinking-base"), fineTuned = models.Output("shrinking-ft");
+        LlamaCheckpointGenerator.Write(baseFolder, new GeneratedModel(shape, DType.BF16));
+        LlamaCheckpointGenerator.Write(fineTuned, new GeneratedModel(shape, DType.BF16, FineTuneSeed: 3));
+        string victim = Path.Combine(fineTuned, "model.safetensors");
+
+        using var session = new PowerShellSession(models.Root);
+        using var shell = session.CreateShell();
+        shell.AddScript("Get-Checkpoint ./shrinking-base | Get-TaskVector ./shrinking-ft | Invoke-TiesMerge | Export-Checkpoint ./never-whole -ThrottleLimit 1");
+        int cut = 0;
+        // Progress names a tensor just before it is computed: cut the file from another thread a moment into the embedding's reads.
+        shell.Streams.Progress.DataAdded += (_, e) =>
+        {
+            if (shell.Streams.Progress[e.Index].StatusDescription.Contains("embed_tokens", StringComparison.Ordinal) && Interlocked.Exchange(ref cut, 1) == 0)
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    Thread.Sleep(100);
+                    using var file = new FileStream(victim, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                    file.SetLength(file.Length / 3);
+                });
+        };
+        shell.Invoke();
+
+        Assert.Equal(1, cut);
+        var error = Assert.Single(shell.Streams.Error);
+        Assert.StartsWith("InputChanged,", error.FullyQualifiedErrorId);
+        Assert.Contains(victim, error.Exception.Message);
+        Assert.False(Directory.Exists(models.Output("never-whole")));
+        Assert.Empty(models.StagingLeftovers());
+        Assert.Empty(session.Run("Get-Checkpoint ./base | Get-TaskVector ./ft1 | Invoke-TaskArithmetic | Export-Checkpoint ./after-the-cut").Errors);
     }
 
     [Fact]

@@ -15,9 +15,6 @@ public static class SafetensorsErrors
     public const string OffsetsGap = "SafetensorsOffsetsGap";
     public const string Unreadable = "SafetensorsUnreadable";
 
-    /// <summary>Mapping a tensor failed for lack of virtual address space (<c>ulimit -v</c>), not because of the file.</summary>
-    public const string OutOfAddressSpace = "OutOfAddressSpace";
-
     /// <summary>An output shard whose header would be longer than <see cref="SafetensorsHeader.MaxHeaderBytes"/>, which every reader refuses.</summary>
     public const string OutputHeaderTooLarge = "OutputHeaderTooLarge";
 

@@ -84,18 +84,19 @@ internal sealed class GpuTensorExecutor(GpuAccelerator gpu, long? memoryBudget =
         Download(bits.View, rent, write, blockBytes);
     }
 
-    /// <summary>Whether every stored input of <paramref name="plan"/> is free of NaN and ±∞, read from the maps at memory speed.</summary>
+    /// <summary>Whether every stored input of <paramref name="plan"/> is free of NaN and ±∞, read a piece at a time.</summary>
     private static bool StoredInputsFinite(ITensorPlan plan, PlanContext context)
     {
-        const int pieceBytes = 1 << 30;
+        const int pieceElements = 4 << 20;
         foreach (var tensor in StoredInputs.Of(plan))
         {
             using var stored = context.StoredTensors.Acquire(tensor);
-            for (long offset = 0; offset < tensor.ByteLength; offset += pieceBytes)
+            for (long start = 0; start < tensor.ElementCount; start += pieceElements)
             {
-                int length = (int)Math.Min(pieceBytes, tensor.ByteLength - offset);
-                if (!NonFiniteElements.AllFinite(tensor.DType, stored.Stored!.Bytes(offset, length))) return false;
-                stored.Stored.Release(offset / tensor.DType.SizeOf(), (offset + length) / tensor.DType.SizeOf());
+                int count = (int)Math.Min(pieceElements, tensor.ElementCount - start);
+                stored.Stored!.ReadAhead(start + count, start + 2L * count);
+                using var bytes = stored.Stored.ReadElements(start, count);
+                if (!NonFiniteElements.AllFinite(tensor.DType, bytes.Span)) return false;
             }
         }
         return true;

@@ -9,9 +9,6 @@ namespace ModelMerge.Plans.Devices;
 /// <summary>A stored tensor uploaded as it is stored (bf16 and f16 move at half the bytes of float32) and widened on the device.</summary>
 internal sealed class StoredDeviceNode(TensorInfo tensor) : DeviceNode
 {
-    /// <summary>Pieces of at most 1 GiB: a span addresses at most 2 GiB, and an embedding of a large vocabulary is more.</summary>
-    private const int UploadBytes = 1 << 30;
-
     public TensorInfo Tensor => tensor;
 
     public override long Length => tensor.ElementCount;
@@ -41,16 +38,14 @@ internal sealed class StoredDeviceNode(TensorInfo tensor) : DeviceNode
     {
         run.Context.Read(tensor);
         using var stored = run.Context.StoredTensors.Acquire(tensor);
-        var mapped = stored.Stored!;
+        var reader = stored.Stored!;
         int size = Marshal.SizeOf<T>();
-        long first = start * size, end = (start + destination.Length) * size;
-        for (long offset = first; offset < end; offset += UploadBytes)
+        // Each piece is read from the file straight into the staging buffer that crosses the bus.
+        run.Gpu.Upload(destination, (offset, piece) =>
         {
-            int length = (int)Math.Min(UploadBytes, end - offset);
-            var piece = MemoryMarshal.Cast<byte, T>(mapped.Bytes(offset, length));
-            // Returns once the device holds the piece, so the map may go right after.
-            run.Gpu.Upload<T>(piece, destination.SubView((offset - first) / size, piece.Length));
-        }
-        mapped.Release(start, start + destination.Length);
+            long first = start + offset;
+            reader.ReadAhead(first + piece.Length, first + 2L * piece.Length);
+            reader.Read(first * size, MemoryMarshal.AsBytes(piece));
+        });
     }
 }

@@ -182,13 +182,13 @@ public static class CheckpointExporter
     }
 
     /// <summary>
-    /// Copies a tensor byte for byte, testing a float one for NaN and ±∞ in the same pass (no
-    /// widening). Buffers computed from the config are exempt: an attention-mask constant may
-    /// be −∞ by design, and no merge reads it.
+    /// Copies a tensor byte for byte, testing a float one for NaN and ±∞ in the block it was read
+    /// into (no widening). Buffers computed from the config are exempt: an attention-mask constant
+    /// may be −∞ by design, and no merge reads it.
     /// </summary>
     private static void CopyStored(TensorInfo stored, BlockWriter blocks, NonFiniteInputs nonFinite)
     {
-        using var mapped = MappedTensor.Open(stored);
+        using var reader = TensorReader.Open(stored);
         bool tested = NonFiniteElements.AreTested(stored.DType) && !TensorRoles.IsBuffer(stored.Name);
         int size = stored.DType.SizeOf();
         // The size of a computed bf16 block, so copied and computed tensors share the writer's blocks.
@@ -199,11 +199,9 @@ public static class CheckpointExporter
             var bytes = blocks.Rent(length);
             try
             {
-                mapped.ReadAhead(offset / size, (offset + 2L * blockBytes) / size);
-                var source = mapped.Bytes(offset, length);
-                if (!tested) source.CopyTo(bytes);
-                else if (!NonFiniteElements.CopyAllFinite(stored.DType, source, bytes)) nonFinite.Found(mapped, offset / size, length / size);
-                mapped.Release(offset / size, (offset + length) / size);
+                reader.ReadAhead((offset + length) / size, (offset + 2L * blockBytes) / size);
+                reader.Read(offset, bytes.AsSpan(0, length));
+                if (tested && !NonFiniteElements.AllFinite(stored.DType, bytes.AsSpan(0, length))) nonFinite.Found(reader, offset / size, length / size);
             }
             catch
             {

@@ -40,10 +40,12 @@ public sealed class DifferencePlan(ITensorPlan fineTuned, ITensorPlan baseTensor
 
         public override void Read(long start, Span<float> destination)
         {
-            if (minuend.Stored is MappedTensor a && subtrahend.Stored is MappedTensor b)
+            if (minuend.Stored is TensorReader a && subtrahend.Stored is TensorReader b)
             {
                 int n = destination.Length;
-                if (!ElementConversion.Difference(a.Info.DType, a.ElementBytes(start, n), b.Info.DType, b.ElementBytes(start, n), destination))
+                using var bytesA = a.ReadElements(start, n);
+                using var bytesB = b.ReadElements(start, n);
+                if (!ElementConversion.Difference(a.Info.DType, bytesA.Span, b.Info.DType, bytesB.Span, destination))
                 {
                     nonFinite.Found(a, start, n);
                     nonFinite.Found(b, start, n);

@@ -32,8 +32,8 @@ public abstract class PreparedTensor : IChunkSource, IDisposable
 
     public abstract void Read(long start, Span<float> destination);
 
-    /// <summary>The mapped bytes when this tensor is a stored one read as is, so kernels can fuse its widening into their own pass.</summary>
-    public virtual MappedTensor? Stored => null;
+    /// <summary>The stored bytes' reader when this tensor is a stored one read as is, so kernels can fuse its widening into their own pass.</summary>
+    public virtual TensorReader? Stored => null;
 
     public virtual void Dispose() { }
 

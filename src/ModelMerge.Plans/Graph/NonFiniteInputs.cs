@@ -26,9 +26,10 @@ public sealed class NonFiniteInputs(bool allow)
     /// Refused, this throws NonFiniteInput naming the tensor's first such element: the lowest
     /// index, whichever thread came upon one first.
     /// </summary>
-    public void Found(MappedTensor tensor, long start, int count)
+    public void Found(TensorReader tensor, long start, int count)
     {
-        if (NonFiniteElements.AllFinite(tensor.Info.DType, tensor.ElementBytes(start, count))) return;
+        using (var read = tensor.ReadElements(start, count))
+            if (NonFiniteElements.AllFinite(tensor.Info.DType, read.Span)) return;
         if (!allow)
         {
             if (FirstRefusal(tensor, start + count) is CheckpointFormatException refusal) throw refusal;
@@ -44,7 +45,8 @@ public sealed class NonFiniteInputs(bool allow)
         for (long from = start; from < end; from = (from / ChunkGrid.ChunkElements + 1) * ChunkGrid.ChunkElements)
         {
             int length = (int)(Math.Min(end, (from / ChunkGrid.ChunkElements + 1) * ChunkGrid.ChunkElements) - from);
-            var found = NonFiniteElements.Count(tensor.Info.DType, tensor.ElementBytes(from, length));
+            using var read = tensor.ReadElements(from, length);
+            var found = NonFiniteElements.Count(tensor.Info.DType, read.Span);
             if (found.Total > 0) tally.Record(from, length, found);
         }
     }
@@ -62,13 +64,14 @@ public sealed class NonFiniteInputs(bool allow)
         return due.Select(t => t.Report()).ToList();
     }
 
-    private static CheckpointFormatException? FirstRefusal(MappedTensor tensor, long end)
+    private static CheckpointFormatException? FirstRefusal(TensorReader tensor, long end)
     {
         var info = tensor.Info;
         for (long from = 0; from < end; from += ChunkGrid.ChunkElements)
         {
             int length = (int)Math.Min(ChunkGrid.ChunkElements, end - from);
-            var bytes = tensor.ElementBytes(from, length);
+            using var read = tensor.ReadElements(from, length);
+            var bytes = read.Span;
             if (NonFiniteElements.AllFinite(info.DType, bytes)) continue;
             int first = NonFiniteElements.Count(info.DType, bytes).First;
             return new CheckpointFormatException(SafetensorsErrors.NonFinite, info.FilePath,

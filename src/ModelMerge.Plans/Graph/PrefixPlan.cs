@@ -26,7 +26,7 @@ public sealed class PrefixPlan(ITensorPlan inner, long length) : ITensorPlan
         public override void Read(long start, Span<float> destination) => inner.Read(start, destination);
 
         // Same flat indices, so the fused kernels may read the stored bytes directly.
-        public override Formats.Safetensors.MappedTensor? Stored => inner.Stored;
+        public override Formats.Safetensors.TensorReader? Stored => inner.Stored;
 
         public override void Dispose() => inner.Dispose();
     }

@@ -5,13 +5,12 @@ using ModelMerge.Formats.Safetensors;
 namespace ModelMerge.Plans.Graph;
 
 /// <summary>
-/// One memory map per stored tensor while any plan uses it. A merge reads the base tensor
-/// through several plans (each task vector subtracts it, the result adds it back); sharing the
-/// map sets up its pages once instead of once per reader. Each read tests the elements it widens
-/// for NaN and ±∞ and hands any it finds to <paramref name="nonFinite"/>. As a pass moves
-/// through the tensor being computed, the maps open for it (its inputs: one tensor is computed
-/// at a time) read ahead of the pass and let go of the pages behind it, so the resident set holds
-/// a window or two of each input, not whole tensors.
+/// One reader per stored tensor while any plan uses it. A merge reads the base tensor through
+/// several plans (each task vector subtracts it, the result adds it back); sharing the reader
+/// opens the file once instead of once per plan. Each read tests the elements it widens for NaN
+/// and ±∞ and hands any it finds to <paramref name="nonFinite"/>. As a pass moves through the
+/// tensor being computed, the readers open for it (its inputs: one tensor is computed at a time)
+/// have the next window read into the page cache while this one computes.
 /// </summary>
 internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserver
 {
@@ -24,7 +23,7 @@ internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserv
             var key = (tensor.FilePath, tensor.FileOffset);
             if (!_open.TryGetValue(key, out var shared))
             {
-                shared = new Shared(this, key, MappedTensor.Open(tensor));
+                shared = new Shared(this, key, TensorReader.Open(tensor));
                 _open[key] = shared;
             }
             shared.References++;
@@ -35,13 +34,7 @@ internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserv
     public void Ahead(long start, long end)
     {
         lock (_open)
-            foreach (var shared in _open.Values) shared.Mapped.ReadAhead(start, end);
-    }
-
-    public void Behind(long start, long end)
-    {
-        lock (_open)
-            foreach (var shared in _open.Values) shared.Mapped.Release(start, end);
+            foreach (var shared in _open.Values) shared.Tensor.ReadAhead(start, end);
     }
 
     private void Release(Shared shared)
@@ -50,15 +43,15 @@ internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserv
         {
             if (--shared.References > 0) return;
             _open.Remove(shared.Key);
-            shared.Mapped.Dispose();
+            shared.Tensor.Dispose();
         }
     }
 
-    private sealed class Shared(StoredTensorCache owner, (string, long) key, MappedTensor mapped)
+    private sealed class Shared(StoredTensorCache owner, (string, long) key, TensorReader reader)
     {
         public (string, long) Key { get; } = key;
 
-        public MappedTensor Mapped { get; } = mapped;
+        public TensorReader Tensor { get; } = reader;
 
         public int References { get; set; }
 
@@ -69,14 +62,14 @@ internal sealed class StoredTensorCache(NonFiniteInputs nonFinite) : IPassObserv
     {
         private int _released;
 
-        public override long Length => shared.Mapped.Info.ElementCount;
+        public override long Length => shared.Tensor.Info.ElementCount;
 
         public override void Read(long start, Span<float> destination)
         {
-            if (!shared.Mapped.ReadSingles(start, destination)) nonFinite.Found(shared.Mapped, start, destination.Length);
+            if (!shared.Tensor.ReadSingles(start, destination)) nonFinite.Found(shared.Tensor, start, destination.Length);
         }
 
-        public override MappedTensor Stored => shared.Mapped;
+        public override TensorReader Stored => shared.Tensor;
 
         public override void Dispose()
         {

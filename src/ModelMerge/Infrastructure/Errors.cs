@@ -31,7 +31,6 @@ internal static class Errors
         "OutputIsInput" => ErrorCategory.InvalidArgument,
         "OutputHeaderTooLarge" => ErrorCategory.LimitsExceeded,
         "SafetensorsUnreadable" or "ShardIndexUnreadable" or "RecipeUnreadable" or "CompanionUnreadable" or "NotARegularFile" => ErrorCategory.ReadError,
-        "OutOfAddressSpace" => ErrorCategory.ResourceUnavailable,
         "TensorSetMismatch" or "TensorShapeMismatch" or "TensorDTypeMismatch" or "EmbeddingTooSmall" or "BaseMismatch" or "ParameterCountMismatch" => ErrorCategory.InvalidArgument,
         _ => ErrorCategory.InvalidData,
     };

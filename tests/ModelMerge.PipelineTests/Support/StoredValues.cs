@@ -10,17 +10,19 @@ public static class StoredValues
     public static float[] Floats(SafetensorsCheckpoint checkpoint, string tensor)
     {
         var info = checkpoint.Find(tensor) ?? throw new KeyNotFoundException(tensor);
-        using var mapped = MappedTensor.Open(info);
+        using var reader = TensorReader.Open(info);
         var values = new float[info.ElementCount];
-        mapped.ReadSingles(0, values);
+        reader.ReadSingles(0, values);
         return values;
     }
 
     public static byte[] Bytes(SafetensorsCheckpoint checkpoint, string tensor)
     {
         var info = checkpoint.Find(tensor) ?? throw new KeyNotFoundException(tensor);
-        using var mapped = MappedTensor.Open(info);
-        return mapped.Bytes(0, (int)info.ByteLength).ToArray();
+        using var reader = TensorReader.Open(info);
+        var bytes = new byte[info.ByteLength];
+        reader.Read(0, bytes);
+        return bytes;
     }
 
     /// <summary>Every tensor's name, dtype, shape and bytes, in order: equal digests mean equal checkpoints.</summary>

@@ -15,25 +15,17 @@ public class ChunkRunnerWindowTests
 
         public List<(long Start, long End)> Ahead { get; } = [];
 
-        public List<(long Start, long End)> Behind { get; } = [];
-
         void IPassObserver.Ahead(long start, long end)
         {
             Ahead.Add((start, end));
-            Events.Enqueue("ahead");
-        }
-
-        void IPassObserver.Behind(long start, long end)
-        {
-            Behind.Add((start, end));
-            Events.Enqueue($"behind {start / Window}");
+            Events.Enqueue($"ahead {start / Window}");
         }
 
         public void Visited(long chunk) => Events.Enqueue($"chunk {chunk / ChunkRunner.WindowChunks}");
     }
 
     [Fact]
-    public void A_pass_lets_go_of_each_window_after_all_its_chunks_ran_and_before_the_next_window_starts()
+    public void A_pass_asks_for_each_window_and_the_next_before_any_of_its_chunks_runs()
     {
         long length = 150L * ChunkGrid.ChunkElements + 100;
         var observer = new RecordingObserver();
@@ -47,20 +39,19 @@ public class ChunkRunnerWindowTests
         });
 
         Assert.Equal(151, seen.Count);
-        Assert.Equal([(0, Window), (Window, 2 * Window), (2 * Window, length)], observer.Behind);
         Assert.Equal([(0, 2 * Window), (Window, length), (2 * Window, length)], observer.Ahead);
-        // Every chunk of window w runs after "behind w-1" and before "behind w".
-        long window = 0;
+        // Every chunk of window w runs after "ahead w" and before "ahead w+1".
+        long window = -1;
         foreach (string e in observer.Events)
         {
             if (e.StartsWith("chunk ", StringComparison.Ordinal)) Assert.Equal(window, long.Parse(e[6..]));
-            else if (e.StartsWith("behind ", StringComparison.Ordinal)) Assert.Equal(window++, long.Parse(e[7..]));
+            else Assert.Equal(++window, long.Parse(e[6..]));
         }
-        Assert.Equal(3, window);
+        Assert.Equal(2, window);
     }
 
     [Fact]
-    public void A_pass_over_part_of_a_tensor_reads_ahead_past_its_own_end_but_lets_go_only_of_its_own_chunks()
+    public void A_pass_over_part_of_a_tensor_reads_ahead_past_its_own_end()
     {
         long length = 300L * ChunkGrid.ChunkElements;
         var observer = new RecordingObserver();
@@ -68,7 +59,6 @@ public class ChunkRunnerWindowTests
         new ChunkRunner(2).Observed(observer).ForEachChunk(length, 64, 64, (_, _, _) => { });
 
         Assert.Equal([(Window, 3 * Window)], observer.Ahead);
-        Assert.Equal([(Window, 2 * Window)], observer.Behind);
     }
 
     [Theory]
@@ -90,12 +80,12 @@ public class ChunkRunnerWindowTests
         foreach (float v in values) expected += v;
         Assert.Equal(expected, total[0]);
         Assert.InRange(states, 2, threads + 1); // the workers' states and the total
-        Assert.Equal(4, observer.Behind.Count);
-        Assert.Equal(values.Length, observer.Behind[^1].End);
+        Assert.Equal(4, observer.Ahead.Count);
+        Assert.Equal(values.Length, observer.Ahead[^1].End);
     }
 
     [Fact]
-    public void A_strided_sample_reads_nothing_ahead_and_lets_go_of_each_window_it_crossed()
+    public void A_strided_sample_reads_nothing_ahead()
     {
         var values = new float[2000 * ChunkGrid.ChunkElements];
         var observer = new RecordingObserver();
@@ -105,10 +95,5 @@ public class ChunkRunnerWindowTests
 
         Assert.Equal(125, visited[0]);
         Assert.Empty(observer.Ahead);
-        // Four visits of every sixteenth chunk span a window's 64 chunks: released as often as a full pass.
-        Assert.Equal(32, observer.Behind.Count);
-        Assert.Equal((0, 49L * ChunkGrid.ChunkElements), observer.Behind[0]);
-        Assert.Equal((64L * ChunkGrid.ChunkElements, 113L * ChunkGrid.ChunkElements), observer.Behind[1]);
-        Assert.Equal(1985L * ChunkGrid.ChunkElements, observer.Behind[^1].End);
     }
 }

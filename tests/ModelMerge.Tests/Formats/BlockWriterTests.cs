@@ -34,7 +34,7 @@ public class BlockWriterTests
 
         Assert.InRange(buffers.Count, 1, 6);
         var stored = SafetensorsCheckpoint.Open(folder.Path).Tensors.Single();
-        using var mapped = MappedTensor.Open(stored);
+        using var mapped = TensorReader.Open(stored);
         for (int b = 0; b < blocks; b++)
             Assert.True(mapped.Bytes((long)b * blockBytes, blockBytes).IndexOfAnyExcept((byte)(b * 7)) < 0, $"block {b} holds its own bytes");
     }

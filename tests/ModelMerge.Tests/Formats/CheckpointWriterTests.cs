@@ -147,7 +147,7 @@ public sealed class CheckpointWriterTests : IDisposable
         Assert.Equal(LlamaShape.Tiny.Tensors().Count + 1, checkpoint.Tensors.Count);
         foreach (var info in checkpoint.Tensors)
         {
-            using var tensor = MappedTensor.Open(info);
+            using var tensor = TensorReader.Open(info);
             if (info.DType == DType.I64)
             {
                 var positions = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(tensor.Bytes(0, (int)info.ByteLength)).ToArray();
@@ -214,7 +214,7 @@ public sealed class CheckpointWriterTests : IDisposable
             Assert.NotNull(info);
             Assert.Equal(Tensors[t].DType, info.DType);
             Assert.Equal(Tensors[t].Shape, info.Shape);
-            using var tensor = MappedTensor.Open(info);
+            using var tensor = TensorReader.Open(info);
             Assert.Equal(Content(t, Tensors[t].ByteLength), tensor.Bytes(0, (int)info.ByteLength).ToArray());
         }
     }

@@ -83,8 +83,10 @@ public sealed class SliceMergeTests(GeneratedLlamas llamas)
     private static byte[] Bytes(SafetensorsCheckpoint checkpoint, string tensor)
     {
         var info = checkpoint.Find(tensor)!;
-        using var mapped = ModelMerge.Formats.Safetensors.MappedTensor.Open(info);
-        return mapped.Bytes(0, (int)info.ByteLength).ToArray();
+        using var reader = ModelMerge.Formats.Safetensors.TensorReader.Open(info);
+        var bytes = new byte[info.ByteLength];
+        reader.Read(0, bytes);
+        return bytes;
     }
 
     private static void AssertLinear(float[] actual, float[] x, double wx, float[] y, double wy)

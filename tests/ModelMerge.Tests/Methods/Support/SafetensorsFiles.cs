@@ -35,9 +35,9 @@ internal static class SafetensorsFiles
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var info in SafetensorsCheckpoint.Open(checkpoint).Tensors.Where(t => t.DType.IsMergeable()))
         {
-            using var mapped = MappedTensor.Open(info);
+            using var reader = TensorReader.Open(info);
             var values = new float[info.ElementCount];
-            mapped.ReadSingles(0, values);
+            reader.ReadSingles(0, values);
             result[info.Name] = values;
         }
         return result;
@@ -50,8 +50,10 @@ internal static class SafetensorsFiles
         foreach (var info in SafetensorsCheckpoint.Open(checkpoint).Tensors)
         {
             Assert.Equal(DType.BF16, info.DType);
-            using var mapped = MappedTensor.Open(info);
-            result[info.Name] = MemoryMarshal.Cast<byte, ushort>(mapped.Bytes(0, (int)info.ByteLength)).ToArray();
+            using var reader = TensorReader.Open(info);
+            var bytes = new byte[info.ByteLength];
+            reader.Read(0, bytes);
+            result[info.Name] = MemoryMarshal.Cast<byte, ushort>(bytes).ToArray();
         }
         return result;
     }
