@@ -31,7 +31,9 @@ if ($LASTEXITCODE) { throw "dotnet publish of the test-data generator failed ($L
 Write-Host "Module built: $module (Import-Module $module)"
 
 if ($Test) {
-    dotnet test (Join-Path $root 'ModelMerge.sln') -c $Configuration
+    dotnet test (Join-Path $root 'ModelMerge.sln') -c $Configuration --filter 'FullyQualifiedName!~ModelMerge.Tests.Gpu'
     if ($LASTEXITCODE) { throw "dotnet test failed ($LASTEXITCODE)" }
+    dotnet test (Join-Path $root 'tests/ModelMerge.Tests') -c $Configuration --no-build --filter 'FullyQualifiedName~ModelMerge.Tests.Gpu'
+    if ($LASTEXITCODE) { throw "dotnet test of the GPU-simulator tier failed ($LASTEXITCODE)" }
     Invoke-Pester (Join-Path $root 'tests/pester') -CI
 }
