@@ -38,7 +38,7 @@ public static class ResultTable
         "GB/s: (input weight bytes + output weight bytes) / time. cores busy: the process's CPU time / time in the best run " +
         "(it counts every thread, the runtime's included).",
         "peak RSS: the process's VmHWM over a run (highest of the runs), reset before each. It includes the .NET runtime " +
-        "and the PowerShell engine, and the pages of the memory-mapped inputs that were resident. peak anon: the largest " +
+        "and the PowerShell engine (inputs are read into small buffers, not mapped, so none of their pages count). peak anon: the largest " +
         "RssAnon polled every 20 ms (heap and buffers, no file pages). RSS at start: the resident size when the run began, after an aggressive GC. " +
         "allocated: managed heap bytes allocated during the best run, every thread counted (what the garbage collector has to clear).",
         $"I/O floor: plain 16 MB FileStream reads of the weight files of the models the merge reads (input), plus writing and fsyncing the output's size " +
