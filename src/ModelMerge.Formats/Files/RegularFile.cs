@@ -22,15 +22,15 @@ public static class RegularFile
     public static SafeFileHandle Open(string path, out long length, string? shownPath = null)
     {
         shownPath ??= path;
-        if (LinuxFileStatus.OfPath(path) is var (kind, _))
+        if (LinuxStatx.Available)
         {
-            Require(kind, shownPath);
-            var handle = LinuxFileStatus.OpenForReading(path);
+            Require(LinuxStatx.Examine(path).Kind, shownPath);
+            var handle = NonBlockingOpen.ForReading(path);
             try
             {
-                var (openedKind, openedLength) = LinuxFileStatus.OfHandle(handle, path)!.Value;
-                Require(openedKind, shownPath);
-                length = openedLength;
+                var status = LinuxStatx.Examine(handle, path);
+                Require(status.Kind, shownPath);
+                length = status.Size;
                 return handle;
             }
             catch

@@ -1,3 +1,5 @@
+using ModelMerge.Formats.Files;
+
 namespace ModelMerge.Formats.Folders;
 
 /// <summary>
