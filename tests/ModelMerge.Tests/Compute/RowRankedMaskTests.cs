@@ -67,7 +67,7 @@ public sealed class RowRankedMaskTests
         return Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() + random.NextDouble() + random.NextDouble() - 1.5) * 0.02)).ToArray();
     }
 
-    public static TheoryData<string, long[]> LongRows => new()
+    public static TheoryData<string, long[]> PastTheShare => new()
     {
         { "spread", [1_000_003] },             // one row, past a chunk boundary at either end
         { "crowded", [1_000_003] },
@@ -75,6 +75,7 @@ public sealed class RowRankedMaskTests
         { "weights", [2, 600_001] },           // two rows, the second starting mid-chunk
         { "crowded", [2, 400_000, 3] },        // long rows along an inner axis: strided passes
         { "spread", [3, 300_000, 2] },
+        { "weights", [3, 1000, 1500] },        // short rows along axis 1 of 6 MB slabs: gathered a group of rows per pass
     };
 
     private static float[] Values(string kind, long length) => kind switch
@@ -85,25 +86,11 @@ public sealed class RowRankedMaskTests
     };
 
     [Theory]
-    [MemberData(nameof(LongRows))]
-    public void Rows_longer_than_the_share_get_the_full_sort_ranks(string kind, long[] shape)
+    [MemberData(nameof(PastTheShare))]
+    public void Rows_and_slabs_past_the_share_get_the_full_sort_ranks(string kind, long[] shape)
     {
         var rows = RankedDrop.Rows(shape);
         var values = Values(kind, rows.Length);
-        var budget = new RankingBudget(RankingBudget.MinimumPerWorker);
-
-        var bounded = Ranks(values, rows, 2, budget);
-
-        Assert.Equal(ReferenceRanks(values, rows), bounded);
-        Assert.InRange(budget.PeakBytes, 1, budget.PerWorker(2));
-    }
-
-    /// <summary>Rows of 1000 along axis 1 of 3 MB slabs: gathered a group of rows per pass, no slab read whole.</summary>
-    [Fact]
-    public void Short_rows_of_a_slab_larger_than_the_share_get_the_full_sort_ranks()
-    {
-        var rows = RankedDrop.Rows([3, 1000, 1500]);
-        var values = Weights(11, (int)rows.Length);
         var budget = new RankingBudget(RankingBudget.MinimumPerWorker);
 
         var bounded = Ranks(values, rows, 2, budget);
