@@ -44,6 +44,13 @@ public sealed class ChunkRunner
     /// <summary>The same runner, telling <paramref name="observer"/> as its passes move through a tensor.</summary>
     public ChunkRunner Observed(IPassObserver observer) => new(MaxDegreeOfParallelism, Cancellation, observer);
 
+    /// <summary>
+    /// The same runner on one thread, chunks in index order, still telling its observer: for a
+    /// pass whose state must meet the elements in index order (della's ranks among equal
+    /// magnitudes), so it reads its inputs ahead as a parallel pass does.
+    /// </summary>
+    public ChunkRunner InOrder() => new(1, Cancellation, _observer);
+
     private ParallelOptions Options => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism, CancellationToken = Cancellation };
 
     /// <summary>Calls <paramref name="body"/>(chunk index, start, count) for chunks [first, first + count).</summary>

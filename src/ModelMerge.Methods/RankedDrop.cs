@@ -42,11 +42,7 @@ public sealed class RankedDrop : IDisposable
     public static double[] KeepProbabilities(long rowLength, double density, double epsilon)
     {
         var p = new double[rowLength];
-        for (long rank = 0; rank < rowLength; rank++)
-        {
-            double normalized = rowLength == 1 ? 0.5 : (double)rank / (rowLength - 1);
-            p[rank] = (density - epsilon) + 2 * epsilon * normalized;
-        }
+        for (long rank = 0; rank < rowLength; rank++) p[rank] = RankKeepLimits.Probability(rank, rowLength, density, epsilon);
         return p;
     }
 
@@ -55,8 +51,8 @@ public sealed class RankedDrop : IDisposable
         int modelIndex, Rescale rescale, ChunkRunner runner)
     {
         ulong key = CounterRandom.Key(seed, tensorName, modelIndex);
-        return Create(taskVector, shape, density, epsilon, tensorName, rescale, runner, (source, rows, p) =>
-            RowRankedMask.Build(source, rows, key, Array.ConvertAll(p, CounterRandom.KeepLimit), runner));
+        return Create(taskVector, shape, density, epsilon, tensorName, rescale, runner, (source, rows) =>
+            RowRankedMask.Build(source, rows, key, RankKeepLimits.ForDella(rows.RowLength, density, epsilon), runner, new RankingBudget()));
     }
 
     /// <summary>
@@ -65,11 +61,14 @@ public sealed class RankedDrop : IDisposable
     /// </summary>
     internal static RankedDrop? Create(IChunkSource taskVector, long[] shape, double density, double epsilon, string tensorName,
         Rescale rescale, ChunkRunner runner, Func<long, double, bool> keep) =>
-        Create(taskVector, shape, density, epsilon, tensorName, rescale, runner, (source, rows, p) =>
-            RowRankedMask.Build(source, rows, (element, rank) => keep(element, p[rank]), runner));
+        Create(taskVector, shape, density, epsilon, tensorName, rescale, runner, (source, rows) =>
+        {
+            var p = KeepProbabilities(rows.RowLength, density, epsilon);
+            return RowRankedMask.Build(source, rows, (element, rank) => keep(element, p[rank]), runner);
+        });
 
     private static RankedDrop? Create(IChunkSource taskVector, long[] shape, double density, double epsilon, string tensorName,
-        Rescale rescale, ChunkRunner runner, Func<IChunkSource, RowLayout, double[], ElementMask> buildMask)
+        Rescale rescale, ChunkRunner runner, Func<IChunkSource, RowLayout, ElementMask> buildMask)
     {
         if (density >= 1 || taskVector.Length == 0) return null;
         var rows = Rows(shape);
@@ -80,7 +79,7 @@ public sealed class RankedDrop : IDisposable
             throw new MergeException(EpsilonOutOfRange,
                 $"epsilon must keep density ± epsilon inside (0, 1), but density {density} ± epsilon {epsilon} spans [{density - epsilon:G6}, {density + epsilon:G6}]; lower epsilon or move density away from 0 and 1.",
                 tensorName);
-        var drop = new RankedDrop(buildMask(taskVector, rows, KeepProbabilities(rows.RowLength, density, epsilon)));
+        var drop = new RankedDrop(buildMask(taskVector, rows));
         drop.Factor = SurvivorRescale.Factor(rescale, density, taskVector, drop.Mask, runner);
         return drop;
     }

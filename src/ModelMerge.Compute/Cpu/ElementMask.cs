@@ -56,6 +56,19 @@ public sealed unsafe class ElementMask : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets the keep bit of one element. The caller alone writes elements [ownedStart, ownedEnd),
+    /// so a word inside that range is set plainly; a word shared with a neighbouring range is set
+    /// atomically.
+    /// </summary>
+    public void Keep(long element, long ownedStart, long ownedEnd)
+    {
+        long word = element >> 6;
+        ulong bit = 1UL << (int)(element & 63);
+        if (word * 64 >= ownedStart && word * 64 + 64 <= ownedEnd) Word(word) |= bit;
+        else Interlocked.Or(ref Word(word), bit);
+    }
+
     /// <summary>Zeroes the dropped elements of <paramref name="values"/>, which start at element <paramref name="start"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(long start, Span<float> values)

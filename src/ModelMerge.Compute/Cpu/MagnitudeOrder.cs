@@ -32,6 +32,18 @@ public static class MagnitudeOrder
         if (scratch.Length < n) throw new ArgumentException("the scratch must have a slot per element.", nameof(scratch));
         for (int b = 0; b < n; b++)
             order[b] = ((ulong)(BitConverter.SingleToUInt32Bits(row[b]) & 0x7FFF_FFFF) << 32) | (uint)b;
+        SortKeys(order, scratch);
+    }
+
+    /// <summary>
+    /// Sorts keys that hold a magnitude's bits above 32 bits of index, given in ascending index
+    /// order (so the radix passes, being stable, keep equal magnitudes in index order).
+    /// </summary>
+    /// <param name="scratch">At least keys.Length slots the sort may overwrite.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SortKeys(Span<ulong> order, Span<ulong> scratch)
+    {
+        int n = order.Length;
         if (n < RadixFrom)
         {
             order.Sort();
