@@ -23,11 +23,38 @@ public static class MagnitudeSelection
     /// <summary>Per chunk, the low bits kept for tie counting; beyond this a chunk is recounted instead.</summary>
     private const int MaxRememberedPerChunk = 8192;
 
+    /// <summary>
+    /// Up to this many elements the magnitudes are sorted instead: clearing and scanning the radix
+    /// histograms (a quarter of a million counters) costs far more than sorting a layer norm's values.
+    /// </summary>
+    internal const int SortedUpTo = 4096;
+
     /// <summary>Finds the cut that keeps exactly <paramref name="k"/> elements (1 ≤ k ≤ Length).</summary>
     public static MagnitudeCut FindTopK(IChunkSource source, long k, ChunkRunner runner)
     {
         if (k < 1 || k > source.Length) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in [1, {source.Length}].");
+        if (source.Length <= SortedUpTo) return FindTopKBySorting(source, k);
         return MagnitudeWindow.TryFindTopK(source, k, runner) ?? FindTopKExactly(source, k, runner);
+    }
+
+    /// <summary>The same cut for a tensor of one small chunk, from its magnitude bits sorted.</summary>
+    internal static MagnitudeCut FindTopKBySorting(IChunkSource source, long k)
+    {
+        int length = (int)source.Length;
+        var values = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            source.Read(0, values.AsSpan(0, length));
+            var bits = MemoryMarshal.Cast<float, uint>(values.AsSpan(0, length));
+            for (int i = 0; i < bits.Length; i++) bits[i] &= 0x7FFF_FFFF;
+            bits.Sort();
+            uint threshold = bits[length - (int)k];
+            int atOrAbove = length - bits.IndexOf(threshold);
+            int above = length - (bits.LastIndexOf(threshold) + 1);
+            long atThreshold = atOrAbove - above;
+            return MagnitudeCut.Create(threshold, k - above, atThreshold, () => [atThreshold]);
+        }
+        finally { ArrayPool<float>.Shared.Return(values); }
     }
 
     /// <summary>The two-pass exact search, for any tensor.</summary>

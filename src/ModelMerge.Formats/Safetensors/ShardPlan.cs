@@ -10,11 +10,16 @@ public sealed class ShardPlan
     /// <summary>Hugging Face's default: 5 GB in decimal bytes.</summary>
     public const long DefaultMaxShardBytes = 5_000_000_000;
 
-    private ShardPlan(IReadOnlyList<IReadOnlyList<OutputTensor>> shards) => Shards = shards;
+    private ShardPlan(IReadOnlyList<IReadOnlyList<OutputTensor>> shards)
+    {
+        Shards = shards;
+        // Summed once: an export reports it with every tensor's progress, and a model may have 100k tensors.
+        TotalBytes = shards.Sum(s => s.Sum(t => t.ByteLength));
+    }
 
     public IReadOnlyList<IReadOnlyList<OutputTensor>> Shards { get; }
 
-    public long TotalBytes => Shards.Sum(s => s.Sum(t => t.ByteLength));
+    public long TotalBytes { get; }
 
     public static ShardPlan Create(IEnumerable<OutputTensor> tensors, long maxShardBytes)
     {

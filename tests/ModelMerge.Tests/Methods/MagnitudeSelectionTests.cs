@@ -99,6 +99,42 @@ public sealed class MagnitudeSelectionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MagnitudeSelection.FindTopK(source, 3, new ChunkRunner(1)));
     }
 
+    public static TheoryData<string, int> SmallCases => new()
+    {
+        { "distinct", 1 }, { "distinct", 16 }, { "distinct", 2048 }, { "distinct", MagnitudeSelection.SortedUpTo },
+        { "ties", 16 }, { "ties", 1000 }, { "ties", MagnitudeSelection.SortedUpTo },
+        { "specials", 64 }, { "specials", MagnitudeSelection.SortedUpTo },
+    };
+
+    /// <summary>Small tensors sort their magnitudes instead of histogramming them: the cut must be the radix select's, field for field.</summary>
+    [Theory]
+    [MemberData(nameof(SmallCases))]
+    public void A_small_tensor_sorted_is_cut_exactly_where_the_radix_select_cuts_it(string data, int length)
+    {
+        var values = data switch
+        {
+            "ties" => ManyTies(13, length),
+            "distinct" => Distinct(17, length),
+            // Zeros of both signs, a subnormal, infinities and NaN: their bits order as the radix select's keys do.
+            _ => Enumerable.Range(0, length).Select(i => (i % 8) switch
+            {
+                0 => 0f, 1 => -0f, 2 => float.Epsilon, 3 => float.PositiveInfinity, 4 => float.NaN, 5 => -1.5f, 6 => 1.5f, _ => -float.MaxValue,
+            }).ToArray(),
+        };
+        var source = new ArraySource(values);
+        foreach (long k in new long[] { 1, Math.Max(1, length / 3), Math.Max(1, length / 2), length })
+        {
+            var sorted = MagnitudeSelection.FindTopKBySorting(source, k);
+            var radix = MagnitudeSelection.FindTopKExactly(source, k, new ChunkRunner(1));
+
+            Assert.Equal(radix.ThresholdBits, sorted.ThresholdBits);
+            Assert.Equal(radix.KeepAtThreshold, sorted.KeepAtThreshold);
+            Assert.Equal(radix.AtThreshold, sorted.AtThreshold);
+            Assert.Equal(radix.TiesBeforeChunk, sorted.TiesBeforeChunk);
+            Assert.Equal(Apply(radix, values), Apply(sorted, values));
+        }
+    }
+
     /// <summary>The indices the cut keeps, in ascending order (the data holds no zeros, so kept ⇔ nonzero).</summary>
     private static List<int> Kept(float[] values, long k, ChunkRunner runner)
     {
