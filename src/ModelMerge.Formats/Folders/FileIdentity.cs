@@ -9,14 +9,12 @@ namespace ModelMerge.Formats.Folders;
 /// </summary>
 public readonly record struct FileIdentity(ulong Device, ulong Inode, string? ResolvedPath)
 {
-    private const int MaxLinkDepth = 40;
-
     /// <summary>The identity of what <paramref name="path"/> reaches after links; null when nothing is there.</summary>
     public static FileIdentity? Of(string path)
     {
         if (LinuxStatx.Available)
             return LinuxStatx.Of(path, followLinks: true) is { } status ? new FileIdentity(status.Device, status.Inode, null) : null;
-        return Resolve(Path.GetFullPath(path), 0) is string resolved ? new FileIdentity(0, 0, Key(resolved)) : null;
+        return RealPath.OfExisting(path) is string resolved ? new FileIdentity(0, 0, Key(resolved)) : null;
     }
 
     /// <summary>
@@ -27,7 +25,7 @@ public readonly record struct FileIdentity(ulong Device, ulong Inode, string? Re
     {
         if (!LinuxStatx.Available)
         {
-            for (string? resolved = Resolve(Path.GetFullPath(path), 0); resolved is not null; resolved = Path.GetDirectoryName(resolved))
+            for (string? resolved = RealPath.OfExisting(path); resolved is not null; resolved = Path.GetDirectoryName(resolved))
                 yield return new FileIdentity(0, 0, Key(resolved));
             yield break;
         }
@@ -58,34 +56,6 @@ public readonly record struct FileIdentity(ulong Device, ulong Inode, string? Re
         {
             return Path.GetFullPath(path);
         }
-    }
-
-    /// <summary>The full path with every link along it replaced by what it leads to; null when part of it is missing.</summary>
-    private static string? Resolve(string full, int depth)
-    {
-        if (depth > MaxLinkDepth) return null;
-        string root = Path.GetPathRoot(full) ?? "";
-        string current = root;
-        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar))
-        {
-            if (part.Length == 0 || part == ".") continue;
-            if (part == "..")
-            {
-                current = Path.GetDirectoryName(current) ?? current;
-                continue;
-            }
-            string next = Path.Combine(current, part);
-            var info = new FileInfo(next);
-            if (info.LinkTarget is string target)
-            {
-                string? resolved = Resolve(Path.GetFullPath(target, current), depth + 1);
-                if (resolved is null) return null;
-                next = resolved;
-            }
-            else if (!info.Exists && !Directory.Exists(next)) return null;
-            current = next;
-        }
-        return current;
     }
 
     private static string Key(string resolved) =>

@@ -31,7 +31,7 @@ public sealed class FolderBoundary
     public static FolderBoundary Of(string folder)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        string real = RealPath(full);
+        string real = RealPath.Of(full);
         return new FolderBoundary(full, real, HubBlobs(real));
     }
 
@@ -42,7 +42,7 @@ public sealed class FolderBoundary
     /// <exception cref="IOException">A link loop, or a chain longer than the system follows.</exception>
     public bool Admits(string path, out string realPath)
     {
-        realPath = RealPath(path);
+        realPath = RealPath.Of(path);
         return IsInside(realPath, RealFolder) || (Blobs is not null && IsInside(realPath, Blobs));
     }
 
@@ -63,25 +63,6 @@ public sealed class FolderBoundary
             return blobs.Exists && blobs.LinkTarget is null ? blobs.FullName : null;
         }
         return null;
-    }
-
-    /// <summary>The path with every symbolic link along it followed.</summary>
-    internal static string RealPath(string path)
-    {
-        string full = Path.GetFullPath(path);
-        string? root = Path.GetPathRoot(full);
-        string current = root ?? "";
-        foreach (var part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            current = Path.Combine(current, part);
-            FileSystemInfo entry = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
-            if (entry.LinkTarget is not null)
-            {
-                var target = entry.ResolveLinkTarget(returnFinalTarget: true);
-                if (target is not null) current = RealPath(target.FullName);
-            }
-        }
-        return current;
     }
 
     internal static bool IsInside(string path, string folder)
