@@ -44,4 +44,20 @@ public sealed class BadInputCatalogueTargetTests(ModelFolders models) : IClassFi
             "WriteFailed", ErrorCategory.WriteError, "notes.txt");
         Assert.Equal("not a folder", File.ReadAllText(models.Output("notes.txt")));
     }
+
+    [Theory]
+    [InlineData("Variable:/x")]
+    [InlineData("Env:/x")]
+    [InlineData("Function:/x")]
+    public void A_target_on_a_drive_that_is_not_the_file_system_is_refused_and_nothing_is_written(string target)
+    {
+        Refusal.Of(models, $"Get-Checkpoint ./base | Export-Checkpoint {target}", "x", "NotAFileSystemPath", ErrorCategory.InvalidArgument,
+            $"'{target}' is on the", "not the file system");
+    }
+
+    [Fact]
+    public void A_recipe_on_a_drive_that_is_not_the_file_system_is_refused()
+    {
+        Refusal.Of(models, "Invoke-MergeRecipe Variable:/recipe", null, "NotAFileSystemPath", ErrorCategory.InvalidArgument, "Variable");
+    }
 }

@@ -22,6 +22,20 @@ internal static class CheckpointResolver
         };
     }
 
-    /// <summary>A file-system path for <paramref name="path"/>, relative to the session's location.</summary>
-    public static string ProviderPath(SessionState session, string path) => session.Path.GetUnresolvedProviderPathFromPSPath(path);
+    /// <summary>The id of a path on a drive that is not the file system (Variable:, Env:, Function:).</summary>
+    public const string NotAFileSystemPath = "NotAFileSystemPath";
+
+    /// <summary>
+    /// A file-system path for <paramref name="path"/>, relative to the session's location. A path on another
+    /// provider's drive is refused, as Export-Csv refuses it: resolved naively, <c>Variable:/x</c> would read or
+    /// write a file named x in the current folder.
+    /// </summary>
+    public static string ProviderPath(SessionState session, string path)
+    {
+        string resolved = session.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+        if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider)) return resolved;
+        string message = $"'{path}' is on the {provider.Name} drive, not the file system; give a file or folder path.";
+        throw new RuntimeException(message, null,
+            new ErrorRecord(new ArgumentException(message), NotAFileSystemPath, ErrorCategory.InvalidArgument, path));
+    }
 }
